@@ -1,0 +1,405 @@
+//! What a statement is, whether it may run inside a transaction, and what it touches.
+
+use std::fmt;
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::{self, ObjectType, ReindexObjectType, Token, TransactionStmtKind};
+
+use crate::split::{ParsedFile, ParsedStatement};
+
+/// A table name as written, unquoted and case-folded the way PostgreSQL does it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TableName {
+    /// The schema, when the statement names one.
+    pub schema: Option<String>,
+    /// The table's name.
+    pub name: String,
+}
+
+impl TableName {
+    /// Whether two names may denote the same table (an unqualified name matches any schema).
+    pub fn matches(&self, other: &TableName) -> bool {
+        self.name == other.name
+            && match (&self.schema, &other.schema) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+
+    pub(crate) fn from_range_var(rv: &protobuf::RangeVar) -> Self {
+        TableName {
+            schema: (!rv.schemaname.is_empty()).then(|| rv.schemaname.clone()),
+            name: rv.relname.clone(),
+        }
+    }
+
+    /// From a qualified name given as a list of `String` nodes (as `DROP` statements have them).
+    pub(crate) fn from_name_list(items: &[protobuf::Node]) -> Option<Self> {
+        let parts: Vec<&str> = items
+            .iter()
+            .filter_map(|n| match &n.node {
+                Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
+                _ => None,
+            })
+            .collect();
+        match parts.as_slice() {
+            [name] => Some(TableName { schema: None, name: name.to_string() }),
+            [.., schema, name] => Some(TableName {
+                schema: Some(schema.to_string()),
+                name: name.to_string(),
+            }),
+            [] => None,
+        }
+    }
+}
+
+impl fmt::Display for TableName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.schema {
+            Some(schema) => write!(f, "{schema}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+macro_rules! statement_kinds {
+    ($($variant:ident => $label:literal,)*) => {
+        /// The kind of a statement, as far as running and reporting it needs.
+        ///
+        /// The runtime crate has an enum with the same variant names; the macro maps one to
+        /// the other by [`StatementKind::name`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum StatementKind {
+            $(#[doc = $label] $variant,)*
+        }
+
+        impl StatementKind {
+            /// Every kind, for exhaustive mapping tests.
+            pub const ALL: &'static [StatementKind] = &[$(StatementKind::$variant,)*];
+
+            /// The variant's name (`"CreateTable"`), shared with the runtime crate.
+            pub fn name(self) -> &'static str {
+                match self { $(StatementKind::$variant => stringify!($variant),)* }
+            }
+
+            /// A human label (`"CREATE TABLE"`).
+            pub fn label(self) -> &'static str {
+                match self { $(StatementKind::$variant => $label,)* }
+            }
+        }
+    };
+}
+
+statement_kinds! {
+    CreateTable => "CREATE TABLE",
+    CreateTableAs => "CREATE TABLE AS",
+    AlterTable => "ALTER TABLE",
+    DropTable => "DROP TABLE",
+    Rename => "RENAME",
+    CreateIndex => "CREATE INDEX",
+    DropIndex => "DROP INDEX",
+    Reindex => "REINDEX",
+    CreateView => "CREATE VIEW",
+    CreateMaterializedView => "CREATE MATERIALIZED VIEW",
+    RefreshMaterializedView => "REFRESH MATERIALIZED VIEW",
+    CreateSequence => "CREATE SEQUENCE",
+    AlterSequence => "ALTER SEQUENCE",
+    CreateType => "CREATE TYPE",
+    AlterType => "ALTER TYPE",
+    CreateFunction => "CREATE FUNCTION",
+    CreateTrigger => "CREATE TRIGGER",
+    CreateExtension => "CREATE EXTENSION",
+    CreateSchema => "CREATE SCHEMA",
+    Drop => "DROP",
+    Insert => "INSERT",
+    Update => "UPDATE",
+    Delete => "DELETE",
+    Merge => "MERGE",
+    Select => "SELECT",
+    Copy => "COPY",
+    Truncate => "TRUNCATE",
+    Vacuum => "VACUUM",
+    Analyze => "ANALYZE",
+    Cluster => "CLUSTER",
+    Grant => "GRANT",
+    Comment => "COMMENT",
+    Set => "SET",
+    Do => "DO",
+    CreateDatabase => "CREATE DATABASE",
+    TransactionControl => "transaction control",
+    Other => "other",
+}
+
+/// Whether a statement can run inside the migration's transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransactionMode {
+    /// Runs inside the migration's transaction (almost everything).
+    Transactional,
+    /// Must run outside a transaction because of its `CONCURRENTLY` keyword (at these byte
+    /// offsets of the file); without the keyword it is the equivalent transactional
+    /// statement, which test mode runs instead.
+    Concurrently {
+        /// Byte offset of `CONCURRENTLY` in the file.
+        keyword_start: usize,
+        /// Byte offset just past it.
+        keyword_end: usize,
+    },
+    /// Must run outside any transaction and has no transactional form (`VACUUM`,
+    /// `CREATE DATABASE`, `REINDEX DATABASE`, ...).
+    Autocommit,
+}
+
+/// What the analysis knows about one statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Classification {
+    /// Its kind.
+    pub kind: StatementKind,
+    /// Whether it can run in a transaction.
+    pub transaction: TransactionMode,
+    /// The table it acts on, if it acts on one.
+    pub table: Option<TableName>,
+    /// The object it creates or drops when that is not the table (an index's name).
+    pub object: Option<String>,
+}
+
+/// Classifies one statement of `file`.
+pub fn classify(file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
+    use StatementKind as K;
+    let rv = |r: &Option<protobuf::RangeVar>| r.as_ref().map(TableName::from_range_var);
+    let mut transaction = TransactionMode::Transactional;
+    let mut object = None;
+    let (kind, table) = match &stmt.node {
+        NodeEnum::CreateStmt(s) => (K::CreateTable, rv(&s.relation)),
+        NodeEnum::CreateTableAsStmt(s) => {
+            let table = s.into.as_ref().and_then(|i| rv(&i.rel));
+            if s.objtype == ObjectType::ObjectMatview as i32 {
+                (K::CreateMaterializedView, table)
+            } else {
+                (K::CreateTableAs, table)
+            }
+        }
+        NodeEnum::AlterTableStmt(s) => (K::AlterTable, rv(&s.relation)),
+        NodeEnum::RenameStmt(s) => (K::Rename, rv(&s.relation)),
+        NodeEnum::IndexStmt(s) => {
+            if s.concurrent {
+                transaction = concurrently(file, stmt);
+            }
+            object = (!s.idxname.is_empty()).then(|| s.idxname.clone());
+            (K::CreateIndex, rv(&s.relation))
+        }
+        NodeEnum::DropStmt(s) => {
+            let first = s.objects.first().and_then(|n| match &n.node {
+                Some(NodeEnum::List(l)) => TableName::from_name_list(&l.items),
+                _ => None,
+            });
+            if s.concurrent {
+                transaction = concurrently(file, stmt);
+            }
+            match ObjectType::try_from(s.remove_type) {
+                Ok(ObjectType::ObjectTable) => (K::DropTable, first),
+                Ok(ObjectType::ObjectIndex) => {
+                    object = first.map(|n| n.to_string());
+                    (K::DropIndex, None)
+                }
+                _ => (K::Drop, None),
+            }
+        }
+        NodeEnum::ReindexStmt(s) => {
+            let concurrent = s.params.iter().any(|p| {
+                matches!(&p.node, Some(NodeEnum::DefElem(d)) if d.defname == "concurrently")
+            });
+            let whole = matches!(
+                ReindexObjectType::try_from(s.kind),
+                Ok(ReindexObjectType::ReindexObjectDatabase
+                    | ReindexObjectType::ReindexObjectSystem
+                    | ReindexObjectType::ReindexObjectSchema)
+            );
+            if whole {
+                transaction = TransactionMode::Autocommit;
+            } else if concurrent {
+                transaction = concurrently(file, stmt);
+            }
+            (K::Reindex, rv(&s.relation))
+        }
+        NodeEnum::ViewStmt(s) => (K::CreateView, rv(&s.view)),
+        NodeEnum::RefreshMatViewStmt(s) => (K::RefreshMaterializedView, rv(&s.relation)),
+        NodeEnum::CreateSeqStmt(s) => (K::CreateSequence, rv(&s.sequence)),
+        NodeEnum::AlterSeqStmt(s) => (K::AlterSequence, rv(&s.sequence)),
+        NodeEnum::CompositeTypeStmt(_)
+        | NodeEnum::CreateEnumStmt(_)
+        | NodeEnum::CreateRangeStmt(_)
+        | NodeEnum::CreateDomainStmt(_) => (K::CreateType, None),
+        NodeEnum::DefineStmt(s) if s.kind == ObjectType::ObjectType as i32 => (K::CreateType, None),
+        NodeEnum::AlterEnumStmt(_) | NodeEnum::AlterTypeStmt(_) => (K::AlterType, None),
+        NodeEnum::CreateFunctionStmt(_) => (K::CreateFunction, None),
+        NodeEnum::CreateTrigStmt(s) => (K::CreateTrigger, rv(&s.relation)),
+        NodeEnum::CreateExtensionStmt(_) => (K::CreateExtension, None),
+        NodeEnum::CreateSchemaStmt(_) => (K::CreateSchema, None),
+        NodeEnum::InsertStmt(s) => (K::Insert, rv(&s.relation)),
+        NodeEnum::UpdateStmt(s) => (K::Update, rv(&s.relation)),
+        NodeEnum::DeleteStmt(s) => (K::Delete, rv(&s.relation)),
+        NodeEnum::MergeStmt(s) => (K::Merge, rv(&s.relation)),
+        NodeEnum::SelectStmt(_) => (K::Select, None),
+        NodeEnum::CopyStmt(s) => (K::Copy, rv(&s.relation)),
+        NodeEnum::TruncateStmt(s) => {
+            let table = s.relations.first().and_then(|n| match &n.node {
+                Some(NodeEnum::RangeVar(r)) => Some(TableName::from_range_var(r)),
+                _ => None,
+            });
+            (K::Truncate, table)
+        }
+        NodeEnum::VacuumStmt(s) => {
+            let table = s.rels.first().and_then(|n| match &n.node {
+                Some(NodeEnum::VacuumRelation(v)) => rv(&v.relation),
+                _ => None,
+            });
+            if s.is_vacuumcmd {
+                transaction = TransactionMode::Autocommit;
+                (K::Vacuum, table)
+            } else {
+                (K::Analyze, table)
+            }
+        }
+        NodeEnum::ClusterStmt(s) => {
+            if s.relation.is_none() {
+                transaction = TransactionMode::Autocommit;
+            }
+            (K::Cluster, rv(&s.relation))
+        }
+        NodeEnum::GrantStmt(_) | NodeEnum::GrantRoleStmt(_) => (K::Grant, None),
+        NodeEnum::CommentStmt(_) => (K::Comment, None),
+        NodeEnum::VariableSetStmt(_) => (K::Set, None),
+        NodeEnum::DoStmt(_) => (K::Do, None),
+        NodeEnum::CreatedbStmt(_) | NodeEnum::DropdbStmt(_) => {
+            transaction = TransactionMode::Autocommit;
+            (K::CreateDatabase, None)
+        }
+        NodeEnum::AlterSystemStmt(_)
+        | NodeEnum::CreateTableSpaceStmt(_)
+        | NodeEnum::DropTableSpaceStmt(_)
+        | NodeEnum::CreateSubscriptionStmt(_)
+        | NodeEnum::DropSubscriptionStmt(_)
+        | NodeEnum::AlterDatabaseStmt(_) => {
+            transaction = TransactionMode::Autocommit;
+            (K::Other, None)
+        }
+        NodeEnum::TransactionStmt(_) => (K::TransactionControl, None),
+        _ => (K::Other, None),
+    };
+    Classification {
+        kind,
+        transaction,
+        table,
+        object,
+    }
+}
+
+/// Whether a transaction statement takes transaction control away from the runner
+/// (`BEGIN`, `COMMIT`, `ROLLBACK`, ...). Savepoints stay inside the transaction and are fine.
+pub fn is_transaction_control(node: &NodeEnum) -> Option<&'static str> {
+    let NodeEnum::TransactionStmt(t) = node else {
+        return None;
+    };
+    use TransactionStmtKind as T;
+    match T::try_from(t.kind).ok()? {
+        T::TransStmtBegin => Some("BEGIN"),
+        T::TransStmtStart => Some("START TRANSACTION"),
+        T::TransStmtCommit => Some("COMMIT"),
+        T::TransStmtRollback => Some("ROLLBACK"),
+        T::TransStmtPrepare => Some("PREPARE TRANSACTION"),
+        T::TransStmtCommitPrepared => Some("COMMIT PREPARED"),
+        T::TransStmtRollbackPrepared => Some("ROLLBACK PREPARED"),
+        T::TransStmtSavepoint | T::TransStmtRelease | T::TransStmtRollbackTo | T::Undefined => {
+            None
+        }
+    }
+}
+
+/// The `CONCURRENTLY` keyword of a statement, located in the file's tokens.
+fn concurrently(file: &ParsedFile, stmt: &ParsedStatement) -> TransactionMode {
+    file.tokens[stmt.first_token..]
+        .iter()
+        .take_while(|t| (t.end as usize) <= stmt.end)
+        .find(|t| t.token == Token::Concurrently as i32)
+        .map(|t| TransactionMode::Concurrently {
+            keyword_start: t.start as usize,
+            keyword_end: t.end as usize,
+        })
+        .unwrap_or(TransactionMode::Autocommit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::split::parse_sql;
+
+    fn one(sql: &str) -> Classification {
+        let file = parse_sql(sql).unwrap();
+        classify(&file, &file.statements[0])
+    }
+
+    #[test]
+    fn concurrent_index_runs_outside_the_transaction_and_knows_its_keyword() {
+        let sql = "CREATE INDEX CONCURRENTLY idx ON app.cases (tenant_id) WHERE archived_at IS NULL";
+        let c = one(sql);
+        assert_eq!(c.kind, StatementKind::CreateIndex);
+        assert_eq!(c.object.as_deref(), Some("idx"));
+        assert_eq!(c.table.unwrap().to_string(), "app.cases");
+        let TransactionMode::Concurrently { keyword_start, keyword_end } = c.transaction else {
+            panic!("{:?}", c.transaction)
+        };
+        assert_eq!(&sql[keyword_start..keyword_end], "CONCURRENTLY");
+    }
+
+    #[test]
+    fn statements_that_cannot_run_in_a_transaction() {
+        for sql in [
+            "VACUUM cases",
+            "CREATE DATABASE x",
+            "REINDEX DATABASE x",
+            "ALTER SYSTEM SET work_mem = '1MB'",
+        ] {
+            assert_eq!(one(sql).transaction, TransactionMode::Autocommit, "{sql}");
+        }
+        for sql in ["DROP INDEX CONCURRENTLY i", "REINDEX (CONCURRENTLY) INDEX i", "REINDEX INDEX CONCURRENTLY i"] {
+            assert!(matches!(one(sql).transaction, TransactionMode::Concurrently { .. }), "{sql}");
+        }
+        for sql in ["ANALYZE cases", "CREATE INDEX i ON t (a)", "CREATE TABLE t (a int)"] {
+            assert_eq!(one(sql).transaction, TransactionMode::Transactional, "{sql}");
+        }
+    }
+
+    #[test]
+    fn kinds_and_tables() {
+        let c = one("ALTER TABLE Cases DROP COLUMN title");
+        assert_eq!((c.kind, c.table.unwrap().name.as_str()), (StatementKind::AlterTable, "cases"));
+        let c = one("DROP TABLE public.\"Notes\"");
+        assert_eq!(c.kind, StatementKind::DropTable);
+        assert_eq!(c.table.unwrap().to_string(), "public.Notes");
+        assert_eq!(one("INSERT INTO t VALUES (1)").kind, StatementKind::Insert);
+    }
+
+    #[test]
+    fn transaction_control_is_recognised_but_savepoints_are_not() {
+        let file = parse_sql("BEGIN; SAVEPOINT a; ROLLBACK TO a; COMMIT; END; ABORT").unwrap();
+        let found: Vec<Option<&str>> = file
+            .statements
+            .iter()
+            .map(|s| is_transaction_control(&s.node))
+            .collect();
+        assert_eq!(
+            found,
+            [Some("BEGIN"), None, None, Some("COMMIT"), Some("COMMIT"), Some("ROLLBACK")]
+        );
+    }
+
+    #[test]
+    fn every_kind_has_a_distinct_name() {
+        let mut names: Vec<&str> = StatementKind::ALL.iter().map(|k| k.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), StatementKind::ALL.len());
+    }
+}

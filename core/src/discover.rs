@@ -1,0 +1,344 @@
+//! Reading a migration folder and enforcing the naming and pairing contract.
+//!
+//! This is the one resolver behind both `embed_migrations!()` and the on-disk loader, so what
+//! is embedded and what is loaded cannot disagree.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::checksum::checksum;
+use crate::diagnostic::Diagnostic;
+use crate::naming::{self, Direction, FileName};
+
+/// One SQL file read from disk.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// Where the file really is (absolute when the folder was given absolute).
+    pub path: PathBuf,
+    /// The path as the user wrote the folder, joined with the file name: used in messages.
+    pub display: String,
+    /// The file's text.
+    pub text: String,
+    /// [`checksum`] of the file's bytes.
+    pub checksum: String,
+}
+
+/// An up file with its down file.
+#[derive(Clone, Debug)]
+pub struct SourcePair {
+    /// The parsed name of the up file (the down file's is the same but for the direction).
+    pub name: FileName,
+    /// `*.up.sql`.
+    pub up: SourceFile,
+    /// `*.down.sql`.
+    pub down: SourceFile,
+}
+
+/// Joins a folder as the user wrote it with a file name, for display.
+pub fn display_path(display_dir: &str, file_name: &str) -> String {
+    let dir = display_dir.trim_end_matches(['/', '\\']);
+    if dir.is_empty() || dir == "." {
+        file_name.to_string()
+    } else {
+        format!("{dir}/{file_name}")
+    }
+}
+
+/// Reads `dir` and returns its migrations in version order, and every problem found.
+///
+/// `display_dir` is how the folder is named in messages (relative, as the user wrote it).
+/// A pair with a problem is left out of the result; the problem is in the diagnostics.
+pub fn discover(dir: &Path, display_dir: &str) -> (Vec<SourcePair>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            let what = if e.kind() == std::io::ErrorKind::NotFound {
+                "does not exist".to_string()
+            } else if dir.is_file() {
+                "is a file, not a folder".to_string()
+            } else {
+                format!("cannot be read: {e}")
+            };
+            diagnostics.push(
+                Diagnostic::new(
+                    "missing-folder",
+                    display_dir,
+                    format!("migration folder `{display_dir}` {what}"),
+                )
+                .help(
+                    "create the folder (`pgshift init` does), or pass the folder's path relative \
+                     to the crate's Cargo.toml: `embed_migrations!(\"path/to/migrations\")`",
+                ),
+            );
+            return (Vec::new(), diagnostics);
+        }
+    };
+
+    let mut names: Vec<(String, PathBuf, bool)> = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(entry) => {
+                let file_name = entry.file_name().to_string_lossy().into_owned();
+                let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+                names.push((file_name, entry.path(), is_dir));
+            }
+            Err(e) => diagnostics.push(Diagnostic::new(
+                "missing-folder",
+                display_dir,
+                format!("migration folder `{display_dir}` cannot be listed: {e}"),
+            )),
+        }
+    }
+    names.sort();
+
+    let mut by_version: BTreeMap<i64, Vec<(FileName, PathBuf, String)>> = BTreeMap::new();
+    for (file_name, path, is_dir) in names {
+        if naming::is_ignored(&file_name) {
+            continue;
+        }
+        let display = display_path(display_dir, &file_name);
+        if is_dir {
+            diagnostics.push(
+                Diagnostic::new(
+                    "stray-file",
+                    display,
+                    format!("unexpected folder `{file_name}` in the migration folder"),
+                )
+                .why("every entry of a migration folder must be a migration, so none is skipped by mistake")
+                .help("move it out of the migration folder (only `README*` and dotfiles may stay)"),
+            );
+            continue;
+        }
+        match naming::parse_file_name(&file_name) {
+            Ok(parsed) => by_version
+                .entry(parsed.version)
+                .or_default()
+                .push((parsed, path, display)),
+            Err(naming::NameError::NotSql) => diagnostics.push(
+                Diagnostic::new(
+                    "stray-file",
+                    display,
+                    format!("unexpected file `{file_name}` in the migration folder"),
+                )
+                .why("every file of a migration folder must be a migration, so none is skipped by mistake")
+                .help("move it out of the migration folder (only `README*` and dotfiles may stay)"),
+            ),
+            Err(err) => diagnostics.push(
+                Diagnostic::new(
+                    "invalid-file-name",
+                    display,
+                    format!("file name `{file_name}` {}", err.explain()),
+                )
+                .why("a misnamed file would never run, and nobody would notice")
+                .help("name migration files `YYYYMMDDHHMM_name.up.sql` and `YYYYMMDDHHMM_name.down.sql` (`pgshift new NAME` does)"),
+            ),
+        }
+    }
+
+    let mut pairs = Vec::new();
+    for (_, files) in by_version {
+        let first_name = &files[0].0.name;
+        if files.iter().any(|(f, _, _)| &f.name != first_name) {
+            let mut ids: Vec<String> = files.iter().map(|(f, _, _)| f.id()).collect();
+            ids.dedup();
+            let listed = ids
+                .iter()
+                .map(|id| format!("`{id}`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            diagnostics.push(
+                Diagnostic::new(
+                    "duplicate-version",
+                    files[0].2.clone(),
+                    format!(
+                        "version {} is used by {} migrations: {listed}",
+                        files[0].0.version_text,
+                        ids.len()
+                    ),
+                )
+                .why("the version orders migrations and identifies them in the history table, so it must be unique")
+                .help("give one of them a new version (a later timestamp)"),
+            );
+            continue;
+        }
+        let mut up = None;
+        let mut down = None;
+        for (parsed, path, display) in files {
+            match parsed.direction {
+                Direction::Up => up = Some((parsed, path, display)),
+                Direction::Down => down = Some((parsed, path, display)),
+            }
+        }
+        match (up, down) {
+            (Some(up), Some(down)) => {
+                let up_file = read_file(up.1, up.2, &mut diagnostics);
+                let down_file = read_file(down.1, down.2, &mut diagnostics);
+                if let (Some(up_file), Some(down_file)) = (up_file, down_file) {
+                    pairs.push(SourcePair {
+                        name: up.0,
+                        up: up_file,
+                        down: down_file,
+                    });
+                }
+            }
+            (Some((parsed, _, display)), None) => {
+                let expected = format!("{}.down.sql", parsed.id());
+                diagnostics.push(
+                    Diagnostic::new(
+                        "missing-down-file",
+                        display,
+                        format!("migration `{}` has no down file `{expected}`", parsed.id()),
+                    )
+                    .why("without a down file the migration cannot be rolled back")
+                    .help(format!(
+                        "add `{expected}` next to it with the SQL that undoes the up file"
+                    )),
+                );
+            }
+            (None, Some((parsed, _, display))) => {
+                let expected = format!("{}.up.sql", parsed.id());
+                diagnostics.push(
+                    Diagnostic::new(
+                        "missing-up-file",
+                        display,
+                        format!("migration `{}` has a down file but no up file `{expected}`", parsed.id()),
+                    )
+                    .why("a down file alone is never applied; the up file was probably renamed or deleted")
+                    .help(format!("add `{expected}`, or delete the down file")),
+                );
+            }
+            (None, None) => {}
+        }
+    }
+    (pairs, diagnostics)
+}
+
+fn read_file(path: PathBuf, display: String, diagnostics: &mut Vec<Diagnostic>) -> Option<SourceFile> {
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            diagnostics.push(Diagnostic::new(
+                "unreadable-file",
+                display,
+                format!("cannot read the file: {e}"),
+            ));
+            return None;
+        }
+    };
+    let checksum = checksum(&bytes);
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(SourceFile {
+            path,
+            display,
+            text,
+            checksum,
+        }),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            let line_end = bytes[valid..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |i| valid + i);
+            let shown = String::from_utf8_lossy(&bytes[..line_end]).into_owned();
+            let mut d = Diagnostic::new(
+                "not-utf8",
+                display,
+                format!("the file is not valid UTF-8 (byte 0x{:02x} at offset {valid})", bytes[valid]),
+            )
+            .why("migrations are SQL text and PostgreSQL expects UTF-8 from pgshift")
+            .help("re-save the file as UTF-8");
+            // Point at the first bad byte: its position is the end of the valid prefix.
+            let marker = d.clone().at(&shown, prefix.len(), 1);
+            d.position = marker.position;
+            d.snippet = marker.snippet;
+            diagnostics.push(d);
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, content) in files {
+            let path = dir.path().join(name);
+            if name.ends_with('/') {
+                fs::create_dir(path).unwrap();
+            } else {
+                fs::write(path, content).unwrap();
+            }
+        }
+        dir
+    }
+
+    fn codes(diags: &[Diagnostic]) -> Vec<&'static str> {
+        diags.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn pairs_are_found_in_version_order() {
+        let dir = folder(&[
+            ("202401020000_b.up.sql", b"SELECT 2;"),
+            ("202401020000_b.down.sql", b""),
+            ("202401010000_a.up.sql", b"SELECT 1;"),
+            ("202401010000_a.down.sql", b""),
+            ("README.md", b"notes"),
+            (".gitkeep", b""),
+        ]);
+        let (pairs, diags) = discover(dir.path(), "db/m");
+        assert!(diags.is_empty(), "{diags:?}");
+        let ids: Vec<String> = pairs.iter().map(|p| p.name.id()).collect();
+        assert_eq!(ids, ["202401010000_a", "202401020000_b"]);
+        assert_eq!(pairs[0].up.display, "db/m/202401010000_a.up.sql");
+    }
+
+    #[test]
+    fn each_contract_violation_is_reported() {
+        let dir = folder(&[
+            ("202401010000_only_up.up.sql", b"SELECT 1;"),
+            ("202401020000_only_down.down.sql", b"SELECT 1;"),
+            ("202401030000_x.up.sql", b"SELECT 1;"),
+            ("202401030000_x.down.sql", b"SELECT 1;"),
+            ("202401030000_y.up.sql", b"SELECT 1;"),
+            ("202401030000_y.down.sql", b"SELECT 1;"),
+            ("2024_short.up.sql", b"SELECT 1;"),
+            ("notes.txt", b"hi"),
+            ("nested/", b""),
+            ("202401040000_bad.up.sql", b"SELECT '\xff';"),
+            ("202401040000_bad.down.sql", b""),
+        ]);
+        let (pairs, diags) = discover(dir.path(), "m");
+        assert!(pairs.is_empty());
+        let mut got = codes(&diags);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                "duplicate-version",
+                "invalid-file-name",
+                "missing-down-file",
+                "missing-up-file",
+                "not-utf8",
+                "stray-file",
+                "stray-file",
+            ]
+        );
+        let bad = diags.iter().find(|d| d.code == "not-utf8").unwrap();
+        assert_eq!(bad.location(), "m/202401040000_bad.up.sql:1:9");
+    }
+
+    #[test]
+    fn missing_folder_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, diags) = discover(&dir.path().join("nope"), "db/nope");
+        assert_eq!(codes(&diags), ["missing-folder"]);
+        assert!(diags[0].message.contains("`db/nope` does not exist"));
+    }
+}

@@ -1,0 +1,70 @@
+//! `drop-column`: `ALTER TABLE ... DROP COLUMN` on a column the running release may still use.
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::AlterTableType;
+
+use super::{Category, Context, Finding, Rule};
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    id: "drop-column",
+    category: Category::Breaking,
+    summary: "dropping a column breaks the release that is still running",
+    why: "the previous release keeps running until the deploy finishes and still reads and writes the column; \
+          its queries naming it fail from the moment the migration commits",
+    source_file: file!(),
+    check,
+};
+
+fn check(ctx: &Context<'_>) -> Vec<Finding> {
+    let NodeEnum::AlterTableStmt(alter) = &ctx.statement.node else {
+        return Vec::new();
+    };
+    let table = ctx.table();
+    alter
+        .cmds
+        .iter()
+        .filter_map(|n| match &n.node {
+            Some(NodeEnum::AlterTableCmd(c)) if c.subtype == AlterTableType::AtDropColumn as i32 => {
+                Some(c.name.as_str())
+            }
+            _ => None,
+        })
+        .map(|column| {
+            let (offset, len) = ctx.locate("drop", &["column", "if", "exists"], column);
+            Finding {
+                offset,
+                len,
+                message: format!(
+                    "dropping column `{column}` of table `{table}` breaks the release that is still running"
+                ),
+                help: format!(
+                    "ship a release that no longer uses `{table}.{column}` first, then drop it in a later migration \
+                     with `-- pgshift:allow drop-column -- <reason>` directly above the statement"
+                ),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::check;
+    use super::*;
+
+    #[test]
+    fn points_at_each_drop_clause() {
+        let found = check(
+            &RULE,
+            "ALTER TABLE cases ADD COLUMN x int, DROP COLUMN IF EXISTS \"Title\", DROP body;",
+        );
+        let spans: Vec<&str> = found.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(spans, ["DROP COLUMN IF EXISTS \"Title\"", "DROP body"]);
+        assert!(found[0].1.message.contains("`Title` of table `cases`"));
+    }
+
+    #[test]
+    fn ignores_other_alterations() {
+        assert!(check(&RULE, "ALTER TABLE t ADD COLUMN a int; ALTER TABLE t DROP CONSTRAINT c;").is_empty());
+    }
+}

@@ -1,0 +1,68 @@
+//! `drop-table`: `DROP TABLE` on a table the running release may still use.
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::ObjectType;
+
+use super::{Category, Context, Finding, Rule};
+use crate::classify::TableName;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    id: "drop-table",
+    category: Category::Breaking,
+    summary: "dropping a table breaks the release that is still running",
+    why: "during a rolling deploy the previous release keeps serving requests and still queries the table; \
+          every such query fails from the moment the migration commits",
+    source_file: file!(),
+    check,
+};
+
+fn check(ctx: &Context<'_>) -> Vec<Finding> {
+    let NodeEnum::DropStmt(drop) = &ctx.statement.node else {
+        return Vec::new();
+    };
+    if drop.remove_type != ObjectType::ObjectTable as i32 {
+        return Vec::new();
+    }
+    let (offset, len) = ctx.first_line();
+    drop.objects
+        .iter()
+        .filter_map(|n| match &n.node {
+            Some(NodeEnum::List(l)) => TableName::from_name_list(&l.items),
+            _ => None,
+        })
+        .map(|table| Finding {
+            offset,
+            len,
+            message: format!("dropping table `{table}` breaks the release that is still running"),
+            help: format!(
+                "ship a release that no longer uses `{table}` first, then drop it in a later migration \
+                 with `-- pgshift:allow drop-table -- <reason>` directly above the statement"
+            ),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::check;
+    use super::*;
+
+    #[test]
+    fn flags_each_dropped_table() {
+        let found = check(&RULE, "DROP TABLE IF EXISTS a, s.b CASCADE;");
+        let messages: Vec<&str> = found.iter().map(|(_, f)| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "dropping table `a` breaks the release that is still running",
+                "dropping table `s.b` breaks the release that is still running"
+            ]
+        );
+    }
+
+    #[test]
+    fn ignores_other_drops() {
+        assert!(check(&RULE, "DROP INDEX i; DROP VIEW v; DROP TYPE t;").is_empty());
+    }
+}
