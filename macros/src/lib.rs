@@ -1,0 +1,146 @@
+//! Proc macros of [pgshift](https://docs.rs/pgshift). Use them through the `pgshift` crate,
+//! which re-exports them and owns the types they expand to.
+//!
+//! The macros are thin: they resolve the folder, call `pgshift_core::analyze_dir`, turn every
+//! problem into a compile error, and emit a static table of data (never code that runs at
+//! start-up).
+
+use std::path::PathBuf;
+
+use pgshift_core::{Analysis, AnalyzedFile, AnalyzedStatement, Options, TransactionMode, analyze_dir};
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::LitStr;
+
+/// The folder `embed_migrations!()` reads when given no path.
+const DEFAULT_MIGRATIONS_DIR: &str = "db/managed-migrations";
+
+/// Overrides `CARGO_MANIFEST_DIR` as the base of relative migration folders (for test
+/// harnesses such as trybuild, which build in a generated crate elsewhere).
+const MANIFEST_DIR_OVERRIDE: &str = "PGSHIFT_MANIFEST_DIR";
+
+/// Embeds a migration folder, checked at compile time. See `pgshift::embed_migrations!`.
+#[proc_macro]
+pub fn embed_migrations(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = TokenStream::from(input);
+    let (dir, span) = if input.is_empty() {
+        (DEFAULT_MIGRATIONS_DIR.to_string(), Span::call_site())
+    } else {
+        match syn::parse2::<LitStr>(input) {
+            Ok(lit) => (lit.value(), lit.span()),
+            Err(_) => {
+                return syn::Error::new(
+                    Span::call_site(),
+                    "expected nothing or a string literal: `embed_migrations!()` or `embed_migrations!(\"path/to/migrations\")`",
+                )
+                .to_compile_error()
+                .into();
+            }
+        }
+    };
+    expand(&dir, span).into()
+}
+
+fn expand(dir: &str, span: Span) -> TokenStream {
+    let tracked = quote! {
+        // Make rustc record the variables this macro reads, so cargo rebuilds when they change.
+        const _: ::core::option::Option<&str> = ::core::option_env!("ALLOW_BREAKING_MIGRATIONS");
+        const _: ::core::option::Option<&str> = ::core::option_env!("PGSHIFT_MANIFEST_DIR");
+    };
+    let root = match std::env::var_os(MANIFEST_DIR_OVERRIDE).or_else(|| std::env::var_os("CARGO_MANIFEST_DIR")) {
+        Some(root) => PathBuf::from(root),
+        None => {
+            return error_value(&tracked, syn::Error::new(span, "CARGO_MANIFEST_DIR is not set: build with cargo"));
+        }
+    };
+    let analysis = analyze_dir(&root.join(dir), dir, &Options::from_env());
+    if analysis.has_errors() {
+        return error_value(&tracked, combined_errors(&analysis, span));
+    }
+    let migrations = analysis.migrations.iter().map(|m| {
+        let version = m.version;
+        let name = &m.name;
+        let id = &m.id;
+        let up = script(&m.up);
+        let down = script(&m.down);
+        quote! {
+            ::pgshift::__private::Migration::__new(#version, #name, #id, #up, #down)
+        }
+    });
+    let migrations: Vec<TokenStream> = migrations.collect::<Result<_, _>>().unwrap_or_else(|e: syn::Error| vec![e.to_compile_error()]);
+    quote! {{
+        #tracked
+        ::pgshift::__private::Migrations::__new(&[#(#migrations),*])
+    }}
+}
+
+fn error_value(tracked: &TokenStream, error: syn::Error) -> TokenStream {
+    let error = error.to_compile_error();
+    quote! {{
+        #tracked
+        #error
+        ::pgshift::__private::Migrations::__new(&[])
+    }}
+}
+
+fn combined_errors(analysis: &Analysis, span: Span) -> syn::Error {
+    let mut errors = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| syn::Error::new(span, d.to_string()));
+    let mut first = errors.next().expect("has_errors() promised an error");
+    for e in errors {
+        first.combine(e);
+    }
+    first
+}
+
+fn script(file: &AnalyzedFile) -> Result<TokenStream, syn::Error> {
+    let path = file.source.path.to_str().ok_or_else(|| {
+        syn::Error::new(
+            Span::call_site(),
+            format!("the path of `{}` is not valid UTF-8, so it cannot be embedded", file.source.display),
+        )
+    })?;
+    let display = &file.source.display;
+    let checksum = &file.source.checksum;
+    let statements = file.statements.iter().map(statement);
+    Ok(quote! {
+        ::pgshift::__private::Script::__new(
+            #display,
+            ::core::include_str!(#path),
+            #checksum,
+            &[#(#statements),*],
+        )
+    })
+}
+
+fn statement(s: &AnalyzedStatement) -> TokenStream {
+    let start = s.start as u32;
+    let end = s.end as u32;
+    let line = s.position.line;
+    let column = s.position.column;
+    let kind = syn::Ident::new(s.class.kind.name(), Span::call_site());
+    let transaction = match s.class.transaction {
+        TransactionMode::Concurrently { keyword_start, keyword_end } => {
+            let (a, b) = (keyword_start as u32, keyword_end as u32);
+            quote!(::pgshift::__private::TransactionMode::Concurrently { keyword_start: #a, keyword_end: #b })
+        }
+        TransactionMode::Autocommit => quote!(::pgshift::__private::TransactionMode::Autocommit),
+        _ => quote!(::pgshift::__private::TransactionMode::Transactional),
+    };
+    let option = |v: Option<String>| match v {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    };
+    let table = option(s.class.table.as_ref().map(ToString::to_string));
+    let object = option(s.class.object.clone());
+    quote! {
+        ::pgshift::__private::Statement::__new(
+            #start, #end, #line, #column,
+            ::pgshift::__private::StatementKind::#kind,
+            #transaction, #table, #object,
+        )
+    }
+}

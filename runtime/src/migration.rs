@@ -1,0 +1,354 @@
+//! The migration set: what `embed_migrations!()` emits and what the on-disk loader builds.
+//!
+//! Every type holds `Cow<'static, ...>` so the same type serves the embedded (static) and the
+//! loaded (owned) case. Everything the runtime needs to know about a statement was computed by
+//! the analysis (at compile time for embedded sets): the runtime never parses SQL.
+
+use std::borrow::Cow;
+use std::fmt;
+
+macro_rules! statement_kinds {
+    ($($variant:ident => $label:literal,)*) => {
+        /// The kind of a statement, as the analysis classified it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum StatementKind {
+            $(#[doc = $label] $variant,)*
+        }
+
+        impl StatementKind {
+            /// Every kind.
+            pub const ALL: &'static [StatementKind] = &[$(StatementKind::$variant,)*];
+
+            /// A human label (`"CREATE TABLE"`).
+            pub fn label(self) -> &'static str {
+                match self { $(StatementKind::$variant => $label,)* }
+            }
+
+            /// The variant by its name (`"CreateTable"`), as `pgshift-core` names it.
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name { $(stringify!($variant) => Some(StatementKind::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+statement_kinds! {
+    CreateTable => "CREATE TABLE",
+    CreateTableAs => "CREATE TABLE AS",
+    AlterTable => "ALTER TABLE",
+    DropTable => "DROP TABLE",
+    Rename => "RENAME",
+    CreateIndex => "CREATE INDEX",
+    DropIndex => "DROP INDEX",
+    Reindex => "REINDEX",
+    CreateView => "CREATE VIEW",
+    CreateMaterializedView => "CREATE MATERIALIZED VIEW",
+    RefreshMaterializedView => "REFRESH MATERIALIZED VIEW",
+    CreateSequence => "CREATE SEQUENCE",
+    AlterSequence => "ALTER SEQUENCE",
+    CreateType => "CREATE TYPE",
+    AlterType => "ALTER TYPE",
+    CreateFunction => "CREATE FUNCTION",
+    CreateTrigger => "CREATE TRIGGER",
+    CreateExtension => "CREATE EXTENSION",
+    CreateSchema => "CREATE SCHEMA",
+    Drop => "DROP",
+    Insert => "INSERT",
+    Update => "UPDATE",
+    Delete => "DELETE",
+    Merge => "MERGE",
+    Select => "SELECT",
+    Copy => "COPY",
+    Truncate => "TRUNCATE",
+    Vacuum => "VACUUM",
+    Analyze => "ANALYZE",
+    Cluster => "CLUSTER",
+    Grant => "GRANT",
+    Comment => "COMMENT",
+    Set => "SET",
+    Do => "DO",
+    CreateDatabase => "CREATE DATABASE",
+    TransactionControl => "transaction control",
+    Other => "other",
+}
+
+impl fmt::Display for StatementKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Whether a statement can run inside its migration's transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransactionMode {
+    /// Runs inside the migration's transaction.
+    Transactional,
+    /// Runs outside a transaction because of `CONCURRENTLY` (at these byte offsets of the
+    /// file). Without the keyword it is the transactional equivalent, which test mode runs.
+    Concurrently {
+        /// Byte offset of `CONCURRENTLY` in the file.
+        keyword_start: u32,
+        /// Byte offset just past it.
+        keyword_end: u32,
+    },
+    /// Runs outside any transaction and has no transactional form (`VACUUM`, ...).
+    Autocommit,
+}
+
+impl TransactionMode {
+    /// Whether the statement runs inside the migration's transaction.
+    pub fn is_transactional(self) -> bool {
+        matches!(self, TransactionMode::Transactional)
+    }
+}
+
+impl fmt::Display for TransactionMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransactionMode::Transactional => "in transaction",
+            TransactionMode::Concurrently { .. } => "outside transaction (CONCURRENTLY)",
+            TransactionMode::Autocommit => "outside transaction",
+        })
+    }
+}
+
+/// One statement of a script: where it is and what it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Statement {
+    /// Byte offset of the statement in the script's SQL.
+    pub start: u32,
+    /// Byte offset just past its last token (the `;` excluded).
+    pub end: u32,
+    /// 1-based line where it starts.
+    pub line: u32,
+    /// 1-based column (in characters) where it starts.
+    pub column: u32,
+    /// What it is.
+    pub kind: StatementKind,
+    /// Whether it runs inside the migration's transaction.
+    pub transaction: TransactionMode,
+    /// The table it acts on, if any (`schema.table` when the SQL qualifies it).
+    pub table: Option<Cow<'static, str>>,
+    /// The object it creates or drops when that is not the table (an index's name).
+    pub object: Option<Cow<'static, str>>,
+}
+
+impl Statement {
+    /// Builds a statement (used by the loader; the macro uses the const constructor).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        start: u32,
+        end: u32,
+        line: u32,
+        column: u32,
+        kind: StatementKind,
+        transaction: TransactionMode,
+        table: Option<String>,
+        object: Option<String>,
+    ) -> Self {
+        Statement {
+            start,
+            end,
+            line,
+            column,
+            kind,
+            transaction,
+            table: table.map(Cow::Owned),
+            object: object.map(Cow::Owned),
+        }
+    }
+
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    pub const fn __new(
+        start: u32,
+        end: u32,
+        line: u32,
+        column: u32,
+        kind: StatementKind,
+        transaction: TransactionMode,
+        table: Option<&'static str>,
+        object: Option<&'static str>,
+    ) -> Self {
+        Statement {
+            start,
+            end,
+            line,
+            column,
+            kind,
+            transaction,
+            table: match table {
+                Some(t) => Some(Cow::Borrowed(t)),
+                None => None,
+            },
+            object: match object {
+                Some(o) => Some(Cow::Borrowed(o)),
+                None => None,
+            },
+        }
+    }
+}
+
+/// An up or down file: its SQL, checksum and statements.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Script {
+    /// The file's path as written in the project (`db/managed-migrations/x.up.sql`).
+    pub path: Cow<'static, str>,
+    /// The file's text.
+    pub sql: Cow<'static, str>,
+    /// SHA-256 of the file (with `\r\n` normalised to `\n`), lowercase hex.
+    pub checksum: Cow<'static, str>,
+    /// Its statements, in order.
+    pub statements: Cow<'static, [Statement]>,
+}
+
+impl Script {
+    /// Builds a script (used by the loader; the macro uses the const constructor).
+    pub fn new(path: String, sql: String, checksum: String, statements: Vec<Statement>) -> Self {
+        Script {
+            path: Cow::Owned(path),
+            sql: Cow::Owned(sql),
+            checksum: Cow::Owned(checksum),
+            statements: Cow::Owned(statements),
+        }
+    }
+
+    #[doc(hidden)]
+    pub const fn __new(
+        path: &'static str,
+        sql: &'static str,
+        checksum: &'static str,
+        statements: &'static [Statement],
+    ) -> Self {
+        Script {
+            path: Cow::Borrowed(path),
+            sql: Cow::Borrowed(sql),
+            checksum: Cow::Borrowed(checksum),
+            statements: Cow::Borrowed(statements),
+        }
+    }
+
+    /// The text of statement `index` (0-based), without its `;`.
+    pub fn statement_sql(&self, index: usize) -> &str {
+        let s = &self.statements[index];
+        &self.sql[s.start as usize..s.end as usize]
+    }
+
+    /// Whether every statement runs inside a transaction.
+    pub fn is_transactional(&self) -> bool {
+        self.statements.iter().all(|s| s.transaction.is_transactional())
+    }
+}
+
+/// One migration: version, name, up and down script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Migration {
+    /// The version (the file name's digit prefix).
+    pub version: i64,
+    /// The name part of the file name.
+    pub name: Cow<'static, str>,
+    /// `VERSION_name`.
+    pub id: Cow<'static, str>,
+    /// The `.up.sql` file.
+    pub up: Script,
+    /// The `.down.sql` file.
+    pub down: Script,
+}
+
+impl Migration {
+    /// Builds a migration (used by the loader; the macro uses the const constructor).
+    pub fn new(version: i64, name: String, id: String, up: Script, down: Script) -> Self {
+        Migration {
+            version,
+            name: Cow::Owned(name),
+            id: Cow::Owned(id),
+            up,
+            down,
+        }
+    }
+
+    #[doc(hidden)]
+    pub const fn __new(version: i64, name: &'static str, id: &'static str, up: Script, down: Script) -> Self {
+        Migration {
+            version,
+            name: Cow::Borrowed(name),
+            id: Cow::Borrowed(id),
+            up,
+            down,
+        }
+    }
+
+    /// The checksum that drift detection compares: the up file's.
+    pub fn checksum(&self) -> &str {
+        &self.up.checksum
+    }
+
+    /// Whether `target` names this migration, by id (`202412010001_backups`) or version.
+    pub fn matches(&self, target: &str) -> bool {
+        self.id == target || target.parse::<i64>().is_ok_and(|v| v == self.version)
+    }
+}
+
+impl fmt::Display for Migration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id)
+    }
+}
+
+/// An ordered set of migrations, usually `static MIGRATIONS: Migrations = embed_migrations!();`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Migrations {
+    list: Cow<'static, [Migration]>,
+}
+
+impl Migrations {
+    #[doc(hidden)]
+    pub const fn __new(list: &'static [Migration]) -> Self {
+        Migrations { list: Cow::Borrowed(list) }
+    }
+
+    /// A set from migrations built at run time (sorted by version here).
+    pub fn from_vec(mut list: Vec<Migration>) -> Self {
+        list.sort_by_key(|m| m.version);
+        Migrations { list: Cow::Owned(list) }
+    }
+
+    /// The migrations in version order.
+    pub fn as_slice(&self) -> &[Migration] {
+        &self.list
+    }
+
+    /// Iterates in version order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Migration> {
+        self.list.iter()
+    }
+
+    /// How many migrations the set holds.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The migration named by `target` (id or version).
+    pub fn find(&self, target: &str) -> Option<&Migration> {
+        self.list.iter().find(|m| m.matches(target))
+    }
+}
+
+impl<'a> IntoIterator for &'a Migrations {
+    type Item = &'a Migration;
+    type IntoIter = std::slice::Iter<'a, Migration>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
