@@ -98,6 +98,13 @@ impl Cluster {
         Self::init_and_start(bins, run_as, root, false)
     }
 
+    /// The dev cluster of the project at `project_dir`: [`Cluster::persistent`] in
+    /// `<system temp dir>/pgshift-dev-<hash of the project path>`, a place the `postgres`
+    /// user can reach even when the checkout is in a private home folder.
+    pub fn dev(project_dir: impl AsRef<Path>) -> Result<Cluster, Error> {
+        Cluster::persistent(dev_root(project_dir.as_ref()))
+    }
+
     fn init_and_start(bins: Bins, run_as: Option<(Uid, Gid)>, root: PathBuf, temporary: bool) -> Result<Cluster, Error> {
         check_reachable(&root, run_as)?;
         if let Some((uid, gid)) = run_as {
@@ -203,6 +210,15 @@ impl Drop for Cluster {
             let _ = self.stop();
         }
     }
+}
+
+/// Where [`Cluster::dev`] keeps the cluster of a project.
+pub fn dev_root(project_dir: &Path) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let absolute = fs::canonicalize(project_dir).unwrap_or_else(|_| project_dir.to_path_buf());
+    let digest = Sha256::digest(absolute.to_string_lossy().as_bytes());
+    let key: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    std::env::temp_dir().join(format!("pgshift-dev-{key}"))
 }
 
 /// PostgreSQL refuses to run as root: when we are root, run it as the `postgres` user.

@@ -57,20 +57,23 @@ fn expand(dir: &str, span: Span) -> TokenStream {
     if analysis.has_errors() {
         return error_value(&tracked, combined_errors(&analysis, span));
     }
-    let migrations = analysis.migrations.iter().map(|m| {
-        let version = m.version;
-        let name = &m.name;
-        let id = &m.id;
-        let up = script(&m.up);
-        let down = script(&m.down);
-        quote! {
+    let mut migrations = Vec::with_capacity(analysis.migrations.len());
+    for m in &analysis.migrations {
+        let (version, name, id) = (m.version, &m.name, &m.id);
+        let up = script(&m.up, span);
+        let down = script(&m.down, span);
+        let (up, down) = match (up, down) {
+            (Ok(up), Ok(down)) => (up, down),
+            (Err(e), _) | (_, Err(e)) => return error_value(&tracked, e),
+        };
+        migrations.push(quote! {
             ::pgshift::__private::Migration::__new(#version, #name, #id, #up, #down)
-        }
-    });
-    let migrations: Vec<TokenStream> = migrations.collect::<Result<_, _>>().unwrap_or_else(|e: syn::Error| vec![e.to_compile_error()]);
+        });
+    }
     quote! {{
         #tracked
-        ::pgshift::__private::Migrations::__new(&[#(#migrations),*])
+        const MIGRATIONS: &[::pgshift::__private::Migration] = &[#(#migrations),*];
+        ::pgshift::__private::Migrations::__new(MIGRATIONS)
     }}
 }
 
@@ -96,10 +99,10 @@ fn combined_errors(analysis: &Analysis, span: Span) -> syn::Error {
     first
 }
 
-fn script(file: &AnalyzedFile) -> Result<TokenStream, syn::Error> {
+fn script(file: &AnalyzedFile, span: Span) -> Result<TokenStream, syn::Error> {
     let path = file.source.path.to_str().ok_or_else(|| {
         syn::Error::new(
-            Span::call_site(),
+            span,
             format!("the path of `{}` is not valid UTF-8, so it cannot be embedded", file.source.display),
         )
     })?;
@@ -111,7 +114,10 @@ fn script(file: &AnalyzedFile) -> Result<TokenStream, syn::Error> {
             #display,
             ::core::include_str!(#path),
             #checksum,
-            &[#(#statements),*],
+            {
+                const STATEMENTS: &[::pgshift::__private::Statement] = &[#(#statements),*];
+                STATEMENTS
+            },
         )
     })
 }

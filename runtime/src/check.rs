@@ -1,0 +1,212 @@
+//! Test mode and the reversibility check: everything inside one transaction that is rolled
+//! back, so nothing is left behind.
+
+use postgres::Client;
+
+use crate::error::{Direction, Error, MigrationError};
+use crate::execute::{line_col, transactional_slice};
+use crate::history::rows;
+use crate::migration::{Migration, Script};
+use crate::migrator::Migrator;
+use crate::sql::millis;
+
+/// What [`Migrator::test`] checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TestReport {
+    /// Migrations run (then rolled back), in order.
+    pub tested: Vec<String>,
+    /// Statements skipped because they have no transactional form (`VACUUM`, ...):
+    /// `(migration id, 1-based statement number)`.
+    pub skipped: Vec<(String, usize)>,
+}
+
+impl std::fmt::Display for TestReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.tested.is_empty() {
+            return write!(f, "nothing to test: no pending migrations");
+        }
+        write!(f, "{} pending migration(s) ran in one transaction and were rolled back:", self.tested.len())?;
+        for id in &self.tested {
+            write!(f, "\n  ok  {id}")?;
+        }
+        for (id, n) in &self.skipped {
+            write!(f, "\n  skipped statement {n} of {id}: it cannot run inside a transaction")?;
+        }
+        Ok(())
+    }
+}
+
+impl Migrator<'_> {
+    /// Test mode: runs every pending migration inside one transaction, then rolls it all back.
+    /// Statements that need autocommit run in their transactional form (`CREATE INDEX` for
+    /// `CREATE INDEX CONCURRENTLY`); ones without such a form (`VACUUM`) are skipped and
+    /// listed. The first failure is reported with its migration, statement and position.
+    pub fn test(&self, client: &mut Client) -> Result<TestReport, Error> {
+        let pending = self.pending_for_check(client)?;
+        let mut report = TestReport::default();
+        self.in_rolled_back_transaction(client, |client| {
+            for m in &pending {
+                report.skipped.extend(run_transactional(client, m, &m.up, Direction::Up)?.into_iter().map(|i| (m.id.to_string(), i + 1)));
+                report.tested.push(m.id.to_string());
+            }
+            Ok(())
+        })?;
+        Ok(report)
+    }
+
+    /// Checks that every pending migration's down file undoes its up file: for each, in order,
+    /// inside one transaction that is rolled back at the end, snapshot the schema, run up, run
+    /// down, compare with the snapshot, then run up again for the next migration. Returns the
+    /// ids checked, or [`Error::Check`] describing the first difference.
+    pub fn check_reversible(&self, client: &mut Client) -> Result<Vec<String>, Error> {
+        let pending = self.pending_for_check(client)?;
+        let mut checked = Vec::new();
+        self.in_rolled_back_transaction(client, |client| {
+            for m in &pending {
+                let before = snapshot(client)?;
+                run_transactional(client, m, &m.up, Direction::Up)?;
+                run_transactional(client, m, &m.down, Direction::Down)?;
+                let after = snapshot(client)?;
+                if let Some(difference) = first_difference(&before, &after) {
+                    return Err(Error::Check(format!(
+                        "migration {} is not reversible: after its up and down files run, {difference} ({})",
+                        m.id, m.down.path
+                    )));
+                }
+                run_transactional(client, m, &m.up, Direction::Up)?;
+                checked.push(m.id.to_string());
+            }
+            Ok(())
+        })?;
+        Ok(checked)
+    }
+
+    fn in_rolled_back_transaction(
+        &self,
+        client: &mut Client,
+        body: impl FnOnce(&mut Client) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let settings = self.settings();
+        client
+            .simple_query(&format!(
+                "BEGIN; SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
+                millis(settings.lock_timeout),
+                millis(settings.statement_timeout)
+            ))
+            .map_err(Error::db("starting the test transaction"))?;
+        let result = body(client);
+        client.simple_query("ROLLBACK").map_err(Error::db("rolling the test transaction back"))?;
+        result
+    }
+}
+
+/// Runs a whole script in its transactional form inside the open transaction. Returns the
+/// indices of skipped statements.
+fn run_transactional(client: &mut Client, m: &Migration, script: &Script, direction: Direction) -> Result<Vec<usize>, Error> {
+    if script.statements.is_empty() {
+        return Ok(Vec::new());
+    }
+    let range = 0..script.statements.len();
+    let (start, text, skipped) = transactional_slice(script, &range);
+    if let Err(e) = client.simple_query(&text) {
+        let db = e.as_db_error();
+        let offset = match db.and_then(|d| d.position()) {
+            Some(postgres::error::ErrorPosition::Original(p)) => {
+                text.char_indices().nth((*p as usize).saturating_sub(1)).map(|(b, _)| start + b)
+            }
+            _ => None,
+        };
+        let statement = offset.map(|o| {
+            range.clone().rev().find(|&i| script.statements[i].start as usize <= o).unwrap_or(0)
+        });
+        return Err(Error::Migration(Box::new(MigrationError {
+            id: m.id.to_string(),
+            direction,
+            file: script.path.to_string(),
+            statement: statement.map(|i| i + 1),
+            position: offset.map(|o| line_col(&script.sql, o)),
+            sqlstate: e.code().map(|c| c.code().to_string()),
+            message: db.map_or_else(|| e.to_string(), |d| d.message().to_string()),
+            detail: db.and_then(|d| d.detail()).map(str::to_string),
+            hint: db.and_then(|d| d.hint()).map(str::to_string),
+            attempts: 1,
+            blockers: Vec::new(),
+            table: None,
+            applied_before: Vec::new(),
+        })));
+    }
+    Ok(skipped)
+}
+
+/// A sorted description of the user-visible schema: relations, columns, indexes,
+/// constraints, views, functions, types, triggers, schemas and extensions.
+const SNAPSHOT_SQL: &str = r#"
+WITH ns AS (
+  SELECT oid, nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\_toast%' AND nspname NOT LIKE 'pg\_temp%'
+)
+SELECT line FROM (
+  SELECT 'schema ' || nspname AS line FROM ns
+  UNION ALL
+  SELECT 'relation ' || ns.nspname || '.' || c.relname || ' (' || c.relkind || ')'
+    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'i', 'I', 'c')
+  UNION ALL
+  SELECT 'column ' || ns.nspname || '.' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+         || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+         || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN ns ON ns.oid = c.relnamespace
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+   WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c')
+  UNION ALL
+  SELECT 'index ' || pg_get_indexdef(i.indexrelid)
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN ns ON ns.oid = c.relnamespace
+  UNION ALL
+  SELECT 'constraint ' || ns.nspname || '.' || cl.relname || '.' || co.conname || ' ' || pg_get_constraintdef(co.oid)
+    FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid JOIN ns ON ns.oid = cl.relnamespace
+  UNION ALL
+  SELECT 'view ' || ns.nspname || '.' || c.relname || ' ' || md5(pg_get_viewdef(c.oid))
+    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace WHERE c.relkind IN ('v', 'm')
+  UNION ALL
+  SELECT 'function ' || ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') ' || md5(p.prosrc)
+    FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
+  UNION ALL
+  SELECT 'type ' || ns.nspname || '.' || t.typname || ' (' || t.typtype || ')'
+         || coalesce(' ' || (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '')
+    FROM pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.typtype IN ('e', 'd', 'r')
+  UNION ALL
+  SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN ns ON ns.oid = c.relnamespace WHERE NOT t.tgisinternal
+  UNION ALL
+  SELECT 'extension ' || extname FROM pg_extension
+) s ORDER BY line
+"#;
+
+fn snapshot(client: &mut Client) -> Result<Vec<String>, Error> {
+    let messages = client.simple_query(SNAPSHOT_SQL).map_err(Error::db("reading the schema"))?;
+    let mut lines: Vec<String> = rows(&messages).map(|r| r.get(0).unwrap_or_default().to_string()).collect();
+    lines.sort();
+    Ok(lines)
+}
+
+fn first_difference(before: &[String], after: &[String]) -> Option<String> {
+    if let Some(extra) = after.iter().find(|l| before.binary_search(l).is_err()) {
+        return Some(format!("{extra} is left behind (the down file does not undo it)"));
+    }
+    before
+        .iter()
+        .find(|l| after.binary_search(l).is_err())
+        .map(|missing| format!("{missing} is gone (the down file removes something the up file did not add)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn difference_names_what_is_left_behind_first() {
+        let before = vec!["a".to_string(), "c".to_string()];
+        let after = vec!["a".to_string(), "b".to_string()];
+        assert_eq!(first_difference(&before, &after).unwrap(), "b is left behind (the down file does not undo it)");
+        assert!(first_difference(&before, &before).is_none());
+    }
+}

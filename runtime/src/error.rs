@@ -1,0 +1,373 @@
+//! The runtime's errors.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::history::HistoryRow;
+
+/// Everything that can go wrong applying, rolling back or inspecting migrations.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No connection URL was given and none is in the environment.
+    #[error("no database URL: set POSTGRES_URL or DATABASE_URL, or pass a URL")]
+    NoUrl,
+
+    /// Connecting failed. `target` is the URL with its password removed.
+    #[error("cannot connect to {target}: {source}")]
+    Connect {
+        /// The connection URL, redacted.
+        target: String,
+        /// The driver's error.
+        #[source]
+        source: postgres::Error,
+    },
+
+    /// The server is a read-only standby.
+    #[error(
+        "the database is a read-only standby (pg_is_in_recovery() is true): run migrations against the primary"
+    )]
+    Standby,
+
+    /// `target`/`rollback_to` names no migration of this set.
+    #[error("no migration has the id or version `{0}`")]
+    UnknownTarget(String),
+
+    /// Applied migrations whose file changed since they ran. Nothing was run.
+    #[error("{}", drift_message(.0))]
+    Drift(Vec<Drift>),
+
+    /// The database has migrations this binary does not know, and the migrator was told to
+    /// refuse that ([`UnknownMigrations::Refuse`](crate::UnknownMigrations::Refuse)).
+    #[error(
+        "the database has {} migration(s) this binary does not know (newest {}): this binary may be older than the last deploy",
+        .0.len(), .0.last().map(|r| r.id()).unwrap_or_default()
+    )]
+    UnknownApplied(Vec<HistoryRow>),
+
+    /// Another runner held the migration lock for longer than the advisory-lock timeout.
+    #[error(
+        "waited {waited:?} for the migration lock (advisory lock {key} on this database) held by another runner{}; \
+         find it with `SELECT pid, application_name, state, query_start FROM pg_stat_activity \
+         WHERE pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = {key})`",
+        holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
+    )]
+    LockWait {
+        /// How long it waited.
+        waited: Duration,
+        /// The advisory lock key.
+        key: i64,
+        /// Who holds it, when that could be found.
+        holder: Option<String>,
+    },
+
+    /// A migration's statement failed.
+    #[error(transparent)]
+    Migration(Box<MigrationError>),
+
+    /// Rolling back would run the down file of a migration the history does not have, or
+    /// the rollback target is not applied.
+    #[error("{0}")]
+    Rollback(String),
+
+    /// The history table was written by a newer pgshift with a format this one cannot read.
+    #[error("the history table {table} has format {found}, newer than this pgshift understands ({known}): upgrade pgshift")]
+    HistoryFormat {
+        /// Qualified table name.
+        table: String,
+        /// Format found.
+        found: String,
+        /// Format this version writes.
+        known: u32,
+    },
+
+    /// Test mode or the reversibility check found a problem.
+    #[error("{0}")]
+    Check(String),
+
+    /// Any other database error, with what pgshift was doing.
+    #[error("database error while {context}: {source}")]
+    Database {
+        /// What pgshift was doing.
+        context: &'static str,
+        /// The driver's error.
+        #[source]
+        source: postgres::Error,
+    },
+}
+
+impl Error {
+    /// The SQLSTATE of the underlying database error, if there is one (`"42P01"`).
+    pub fn sqlstate(&self) -> Option<&str> {
+        match self {
+            Error::Migration(m) => m.sqlstate.as_deref(),
+            Error::Database { source, .. } | Error::Connect { source, .. } => {
+                source.code().map(|c| c.code())
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn db(context: &'static str) -> impl FnOnce(postgres::Error) -> Error {
+        move |source| Error::Database { context, source }
+    }
+}
+
+/// An applied migration whose up file no longer matches what was applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Drift {
+    /// The migration's id.
+    pub id: String,
+    /// Checksum recorded when it was applied.
+    pub applied: String,
+    /// Checksum of the file in this binary.
+    pub current: String,
+}
+
+fn drift_message(drift: &[Drift]) -> String {
+    let list = drift
+        .iter()
+        .map(|d| format!("{} (applied {}…, now {}…)", d.id, &d.applied[..d.applied.len().min(12)], &d.current[..d.current.len().min(12)]))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "{} applied migration(s) changed since they ran: {list}; nothing was run. Restore the original files and put \
+         the change in a new migration",
+        drift.len()
+    )
+}
+
+/// Up or down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Direction {
+    /// Applying.
+    Up,
+    /// Rolling back.
+    Down,
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        })
+    }
+}
+
+/// A session holding a lock that a migration waited for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocker {
+    /// The backend's process id (`SELECT pg_terminate_backend(pid)` ends it).
+    pub pid: i32,
+    /// `pg_stat_activity.state` (`idle in transaction`, `active`, ...).
+    pub state: String,
+    /// Its application name.
+    pub application: String,
+    /// Its current or last query, shortened.
+    pub query: String,
+    /// How long its transaction has been open.
+    pub transaction_age: String,
+}
+
+impl fmt::Display for Blocker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "pid {} ({}, transaction open {}, application {:?}): {}",
+            self.pid, self.state, self.transaction_age, self.application, self.query
+        )
+    }
+}
+
+/// A statement of a migration failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MigrationError {
+    /// The migration's id.
+    pub id: String,
+    /// Applying or rolling back.
+    pub direction: Direction,
+    /// The file, as written in the project.
+    pub file: String,
+    /// 1-based number of the failing statement in the file, when known.
+    pub statement: Option<usize>,
+    /// 1-based line and column of the error in the file (the error's position when the
+    /// server gave one, else the start of the failing statement).
+    pub position: Option<(u32, u32)>,
+    /// SQLSTATE (`"55P03"` for a lock timeout).
+    pub sqlstate: Option<String>,
+    /// The server's message.
+    pub message: String,
+    /// The server's detail.
+    pub detail: Option<String>,
+    /// The server's hint.
+    pub hint: Option<String>,
+    /// How many times the migration was tried.
+    pub attempts: u32,
+    /// For lock timeouts: sessions holding locks on the table the statement needed.
+    pub blockers: Vec<Blocker>,
+    /// The table the failing statement acts on, when known.
+    pub table: Option<String>,
+    /// Migrations applied by this run before the failure.
+    pub applied_before: Vec<String>,
+}
+
+impl MigrationError {
+    /// Whether the failure was a lock timeout (SQLSTATE 55P03).
+    pub fn is_lock_timeout(&self) -> bool {
+        self.sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE)
+    }
+}
+
+pub(crate) const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+impl fmt::Display for MigrationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "migration {} ({}) failed", self.id, self.direction)?;
+        if let Some(n) = self.statement {
+            write!(f, " at statement {n}")?;
+        }
+        write!(f, " ({}", self.file)?;
+        if let Some((line, col)) = self.position {
+            write!(f, ":{line}:{col}")?;
+        }
+        write!(f, "): {}", self.message)?;
+        if let Some(code) = &self.sqlstate {
+            write!(f, " [SQLSTATE {code}]")?;
+        }
+        if let Some(detail) = &self.detail {
+            write!(f, "; detail: {detail}")?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "; hint: {hint}")?;
+        }
+        if self.is_lock_timeout() {
+            write!(
+                f,
+                "; gave up after {} attempt(s) waiting for a lock on {}",
+                self.attempts,
+                self.table.as_deref().unwrap_or("a table it needs")
+            )?;
+            if self.blockers.is_empty() {
+                write!(
+                    f,
+                    "; find the blocker with `SELECT pid, state, query FROM pg_stat_activity WHERE pid IN \
+                     (SELECT pid FROM pg_locks WHERE relation = '{}'::regclass AND granted)`",
+                    self.table.as_deref().unwrap_or("<table>")
+                )?;
+            } else {
+                let list: Vec<String> = self.blockers.iter().map(ToString::to_string).collect();
+                write!(f, "; held by {}", list.join("; "))?;
+            }
+        }
+        if !self.applied_before.is_empty() {
+            write!(f, "; applied before the failure: {}", self.applied_before.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for MigrationError {}
+
+/// Removes the password from a connection string, in URL (`postgres://user:pw@host`) or
+/// key-value (`password=pw`) form.
+///
+/// ```
+/// assert_eq!(pgshift::redact("postgres://app:s3cret@db:5432/app"), "postgres://app:***@db:5432/app");
+/// assert_eq!(pgshift::redact("host=db password=s3cret user=app"), "host=db password=*** user=app");
+/// ```
+pub fn redact(conn: &str) -> String {
+    if let Some(scheme_end) = conn.find("://") {
+        let rest_start = scheme_end + 3;
+        let authority_end = conn[rest_start..]
+            .find(['/', '?'])
+            .map_or(conn.len(), |i| rest_start + i);
+        let authority = &conn[rest_start..authority_end];
+        let mut out = conn[..rest_start].to_string();
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                match userinfo.find(':') {
+                    Some(colon) => out.push_str(&format!("{}:***", &userinfo[..colon])),
+                    None => out.push_str(userinfo),
+                }
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        let tail = &conn[authority_end..];
+        out.push_str(&redact_query_password(tail));
+        out
+    } else {
+        redact_key_value(conn)
+    }
+}
+
+fn redact_query_password(tail: &str) -> String {
+    let Some((path, query)) = tail.split_once('?') else {
+        return tail.to_string();
+    };
+    let params: Vec<String> = query
+        .split('&')
+        .map(|p| match p.split_once('=') {
+            Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+            _ => p.to_string(),
+        })
+        .collect();
+    format!("{path}?{}", params.join("&"))
+}
+
+fn redact_key_value(conn: &str) -> String {
+    let mut out = String::with_capacity(conn.len());
+    let mut rest = conn;
+    while let Some(i) = rest.find("password") {
+        let (before, after) = rest.split_at(i);
+        out.push_str(before);
+        let after_key = &after["password".len()..];
+        let trimmed = after_key.trim_start();
+        if let Some(value) = trimmed.strip_prefix('=') {
+            out.push_str("password=***");
+            let value = value.trim_start();
+            let end = if let Some(quoted) = value.strip_prefix('\'') {
+                let mut escaped = false;
+                let mut end = quoted.len();
+                for (j, c) in quoted.char_indices() {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == '\'' {
+                        end = j + 1;
+                        break;
+                    }
+                }
+                end + 1
+            } else {
+                value.find(char::is_whitespace).unwrap_or(value.len())
+            };
+            rest = &value[end.min(value.len())..];
+        } else {
+            out.push_str("password");
+            rest = after_key;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_every_form_of_password() {
+        assert_eq!(redact("postgresql://u:p%40ss@h/db?sslmode=require"), "postgresql://u:***@h/db?sslmode=require");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("postgres://h/db?user=u&password=x"), "postgres://h/db?user=u&password=***");
+        assert_eq!(redact("host=h password='a b\\'c' dbname=d"), "host=h password=*** dbname=d");
+        assert_eq!(redact("password = x host=h"), "password=*** host=h");
+        assert!(!redact("postgres://u:hunter2@h").contains("hunter2"));
+    }
+}

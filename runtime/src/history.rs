@@ -1,0 +1,307 @@
+//! The history table `managed_migrations`: its format, and reading it.
+//!
+//! | column | meaning |
+//! |---|---|
+//! | `version` | the migration's version (primary key) |
+//! | `name` | the name part of its file name |
+//! | `checksum` | SHA-256 of the up file when it was applied |
+//! | `state` | `applied`, or `partial` while a migration with statements outside a transaction is under way |
+//! | `steps_done` | how many steps (transactions or lone non-transactional statements) completed |
+//! | `applied_at`, `execution_ms`, `applied_by` | when, how long (all steps), which database role |
+//! | `down_sql`, `down_checksum`, `down_steps` | the down file at apply time, and how to run it, so a binary that does not know the migration can still roll it back |
+//! | `pgshift_version` | the pgshift version that applied it |
+
+use std::fmt;
+
+use postgres::{Client, SimpleQueryMessage, SimpleQueryRow};
+
+use crate::error::Error;
+use crate::migration::{Migration, Script, TransactionMode};
+use crate::sql::{ident, literal};
+
+/// The history table's name (the schema is configurable).
+pub const TABLE: &str = "managed_migrations";
+
+/// The history table format this version writes (kept in the table's comment).
+pub const FORMAT: u32 = 1;
+
+const COMMENT_PREFIX: &str = "pgshift history format ";
+
+/// Whether a history row's migration finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RowState {
+    /// Every step ran.
+    Applied,
+    /// Some steps ran; the next run resumes after `steps_done`.
+    Partial,
+}
+
+impl RowState {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            RowState::Applied => "applied",
+            RowState::Partial => "partial",
+        }
+    }
+}
+
+/// One row of the history table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HistoryRow {
+    /// The version.
+    pub version: i64,
+    /// The name.
+    pub name: String,
+    /// Checksum of the up file that was applied.
+    pub checksum: String,
+    /// Finished or under way.
+    pub state: RowState,
+    /// Steps completed.
+    pub steps_done: i32,
+    /// When it was applied (UTC, ISO 8601).
+    pub applied_at: String,
+    /// How long it took, in milliseconds.
+    pub execution_ms: i64,
+}
+
+impl HistoryRow {
+    /// `VERSION_name`.
+    pub fn id(&self) -> String {
+        format!("{}_{}", self.version, self.name)
+    }
+}
+
+impl fmt::Display for HistoryRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id())
+    }
+}
+
+/// Names of the history table, quoted for SQL.
+#[derive(Clone, Debug)]
+pub(crate) struct Names {
+    pub schema: String,
+    pub table: String,
+    /// `"schema"."managed_migrations"`
+    pub qualified: String,
+}
+
+impl Names {
+    pub fn new(schema: &str) -> Names {
+        Names {
+            schema: schema.to_string(),
+            table: TABLE.to_string(),
+            qualified: format!("{}.{}", ident(schema), ident(TABLE)),
+        }
+    }
+
+    /// `schema.managed_migrations`, for messages and the lock key.
+    pub fn display(&self) -> String {
+        format!("{}.{}", self.schema, self.table)
+    }
+
+    /// DDL creating the history table (idempotent).
+    pub fn create_sql(&self) -> String {
+        let schema = if self.schema == "public" {
+            String::new()
+        } else {
+            format!("CREATE SCHEMA IF NOT EXISTS {};\n", ident(&self.schema))
+        };
+        format!(
+            "{schema}CREATE TABLE IF NOT EXISTS {t} (
+    version bigint PRIMARY KEY,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    state text NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'partial')),
+    steps_done integer NOT NULL DEFAULT 0,
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    execution_ms bigint NOT NULL DEFAULT 0,
+    applied_by text NOT NULL DEFAULT current_user,
+    down_sql text NOT NULL,
+    down_checksum text NOT NULL,
+    down_steps text NOT NULL DEFAULT '',
+    pgshift_version text NOT NULL
+);
+COMMENT ON TABLE {t} IS {c};\n",
+            t = self.qualified,
+            c = literal(&format!("{COMMENT_PREFIX}{FORMAT}")),
+        )
+    }
+
+    /// One query answering "is anything to do?" without reading every row: standby flag,
+    /// table format, row count and a digest of `version:checksum:state`.
+    /// Fails with 42P01/3F000 when the table (or schema) does not exist.
+    pub fn summary_sql(&self) -> String {
+        format!(
+            "SELECT pg_is_in_recovery()::text, \
+             coalesce(obj_description({reg}::regclass, 'pg_class'), ''), count(*)::text, \
+             encode(sha256(convert_to(coalesce(string_agg(version::text || ':' || checksum || ':' || state, ',' ORDER BY version), ''), 'UTF8')), 'hex') \
+             FROM {t}",
+            reg = literal(&self.qualified),
+            t = self.qualified
+        )
+    }
+
+    /// Reads every row (without the down SQL).
+    pub fn select_sql(&self) -> String {
+        format!(
+            "SELECT version::text, name, checksum, state, steps_done::text, \
+             to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), execution_ms::text \
+             FROM {} ORDER BY version",
+            self.qualified
+        )
+    }
+
+    /// Inserts or advances a migration's row. `execution_ms` is SQL (an expression).
+    pub fn upsert_sql(&self, m: &Migration, state: RowState, steps_done: usize, execution_ms: &str) -> String {
+        format!(
+            "INSERT INTO {t} (version, name, checksum, state, steps_done, execution_ms, down_sql, down_checksum, down_steps, pgshift_version) \
+             VALUES ({v}, {n}, {c}, '{s}', {d}, {ms}, {ds}, {dc}, {dp}, {pv}) \
+             ON CONFLICT (version) DO UPDATE SET state = EXCLUDED.state, steps_done = EXCLUDED.steps_done, \
+             execution_ms = {t}.execution_ms + EXCLUDED.execution_ms, applied_at = now()",
+            t = self.qualified,
+            v = m.version,
+            n = literal(&m.name),
+            c = literal(m.checksum()),
+            s = state.as_str(),
+            d = steps_done,
+            ms = execution_ms,
+            ds = literal(&m.down.sql),
+            dc = literal(&m.down.checksum),
+            dp = literal(&encode_steps(&m.down)),
+            pv = literal(env!("CARGO_PKG_VERSION")),
+        )
+    }
+
+    /// Reads the stored down SQL and its step plan for `version`.
+    pub fn down_sql(&self, version: i64) -> String {
+        format!(
+            "SELECT down_sql, down_steps FROM {} WHERE version = {version}",
+            self.qualified
+        )
+    }
+}
+
+/// Server facts and the history digest, from [`Names::summary_sql`].
+#[derive(Debug, Clone)]
+pub(crate) struct Summary {
+    pub in_recovery: bool,
+    pub format: Option<u32>,
+    pub count: usize,
+    pub digest: String,
+}
+
+impl Summary {
+    pub fn from_row(row: &SimpleQueryRow) -> Summary {
+        let get = |i: usize| row.get(i).unwrap_or_default();
+        Summary {
+            in_recovery: get(0) == "true",
+            format: get(1).strip_prefix(COMMENT_PREFIX).and_then(|f| f.trim().parse().ok()),
+            count: get(2).parse().unwrap_or(0),
+            digest: get(3).to_string(),
+        }
+    }
+}
+
+/// What [`Names::summary_sql`]'s digest is for a list of `(version, checksum, state)`.
+pub(crate) fn digest<'a>(entries: impl Iterator<Item = (i64, &'a str, RowState)>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for (i, (version, checksum, state)) in entries.enumerate() {
+        if i > 0 {
+            hasher.update(b",");
+        }
+        hasher.update(format!("{version}:{checksum}:{}", state.as_str()).as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Rows of every `SELECT` in a simple-query response, in order.
+pub(crate) fn rows(messages: &[SimpleQueryMessage]) -> impl Iterator<Item = &SimpleQueryRow> {
+    messages.iter().filter_map(|m| match m {
+        SimpleQueryMessage::Row(r) => Some(r),
+        _ => None,
+    })
+}
+
+/// The history rows among a response that also holds other statements' rows.
+pub(crate) fn history_rows(messages: &[SimpleQueryMessage]) -> Vec<HistoryRow> {
+    rows(messages).filter(|r| r.len() == 7).map(parse_row).collect()
+}
+
+pub(crate) fn parse_row(row: &SimpleQueryRow) -> HistoryRow {
+    let get = |i: usize| row.get(i).unwrap_or_default();
+    HistoryRow {
+        version: get(0).parse().unwrap_or(0),
+        name: get(1).to_string(),
+        checksum: get(2).to_string(),
+        state: if get(3) == "partial" { RowState::Partial } else { RowState::Applied },
+        steps_done: get(4).parse().unwrap_or(0),
+        applied_at: get(5).to_string(),
+        execution_ms: get(6).parse().unwrap_or(0),
+    }
+}
+
+/// Reads the whole history (one round trip). `None` when the table does not exist.
+pub(crate) fn read(client: &mut Client, names: &Names) -> Result<Option<Vec<HistoryRow>>, Error> {
+    match client.simple_query(&names.select_sql()) {
+        Ok(messages) => Ok(Some(history_rows(&messages))),
+        Err(e) if is_missing_table(&e) => Ok(None),
+        Err(e) => Err(Error::db("reading the migration history")(e)),
+    }
+}
+
+/// Whether an error means the table or its schema does not exist.
+pub(crate) fn is_missing_table(e: &postgres::Error) -> bool {
+    matches!(e.code().map(|c| c.code()), Some("42P01" | "3F000"))
+}
+
+/// Encodes how to run a script without parsing it: one entry per statement,
+/// `t|c|a:start-end[:kwstart-kwend]`, comma-separated.
+pub(crate) fn encode_steps(script: &Script) -> String {
+    script
+        .statements
+        .iter()
+        .map(|s| match s.transaction {
+            TransactionMode::Concurrently { keyword_start, keyword_end } => {
+                format!("c:{}-{}:{}-{}", s.start, s.end, keyword_start, keyword_end)
+            }
+            TransactionMode::Autocommit => format!("a:{}-{}", s.start, s.end),
+            _ => format!("t:{}-{}", s.start, s.end),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Rebuilds a script from a stored down SQL and its encoded statements.
+pub(crate) fn decode_script(path: String, sql: String, steps: &str) -> Script {
+    use crate::migration::{Statement, StatementKind};
+    let mut statements = Vec::new();
+    for entry in steps.split(',').filter(|e| !e.is_empty()) {
+        let mut parts = entry.split(':');
+        let mode = parts.next().unwrap_or("t");
+        let span = |p: Option<&str>| -> Option<(u32, u32)> {
+            let (a, b) = p?.split_once('-')?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        };
+        let Some((start, end)) = span(parts.next()) else { continue };
+        if end as usize > sql.len() || start > end {
+            continue;
+        }
+        let transaction = match (mode, span(parts.next())) {
+            ("c", Some((keyword_start, keyword_end))) => TransactionMode::Concurrently { keyword_start, keyword_end },
+            ("a", _) | ("c", None) => TransactionMode::Autocommit,
+            _ => TransactionMode::Transactional,
+        };
+        let (line, column) = crate::execute::line_col(&sql, start as usize);
+        statements.push(Statement::new(start, end, line, column, StatementKind::Other, transaction, None, None));
+    }
+    let checksum = String::new();
+    Script::new(path, sql, checksum, statements)
+}

@@ -1,0 +1,51 @@
+//! Loading a migration folder from disk at run time (feature `load`), with the same analysis
+//! `embed_migrations!()` runs at compile time. This links the SQL parser; apps that embed
+//! their migrations do not need it.
+
+use std::path::Path;
+
+use pgshift_core::{AnalyzedFile, Diagnostic, Options};
+
+use crate::migration::{Migration, Migrations, Script, Statement, StatementKind, TransactionMode};
+
+/// Analyses the folder `dir` (named `display` in messages) and builds the migration set.
+/// Returns every problem instead when the analysis finds errors.
+pub fn load_dir(dir: &Path, display: &str, options: &Options) -> Result<(Migrations, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let analysis = pgshift_core::analyze_dir(dir, display, options);
+    if analysis.has_errors() {
+        return Err(analysis.diagnostics);
+    }
+    let list = analysis
+        .migrations
+        .into_iter()
+        .map(|m| Migration::new(m.version, m.name, m.id, script(m.up), script(m.down)))
+        .collect();
+    Ok((Migrations::from_vec(list), analysis.diagnostics))
+}
+
+fn script(file: AnalyzedFile) -> Script {
+    let statements = file
+        .statements
+        .into_iter()
+        .map(|s| {
+            let transaction = match s.class.transaction {
+                pgshift_core::TransactionMode::Concurrently { keyword_start, keyword_end } => {
+                    TransactionMode::Concurrently { keyword_start: keyword_start as u32, keyword_end: keyword_end as u32 }
+                }
+                pgshift_core::TransactionMode::Autocommit => TransactionMode::Autocommit,
+                _ => TransactionMode::Transactional,
+            };
+            Statement::new(
+                s.start as u32,
+                s.end as u32,
+                s.position.line,
+                s.position.column,
+                StatementKind::from_name(s.class.kind.name()).unwrap_or(StatementKind::Other),
+                transaction,
+                s.class.table.map(|t| t.to_string()),
+                s.class.object,
+            )
+        })
+        .collect();
+    Script::new(file.source.display, file.source.text, file.source.checksum, statements)
+}

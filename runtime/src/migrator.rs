@@ -1,0 +1,489 @@
+//! The [`Migrator`]: configuration and the apply / rollback / status / dry-run flows.
+//!
+//! # What a run does, and what a crash leaves behind
+//!
+//! `migrate` works through these states; each arrow is one round trip:
+//!
+//! 1. **Check** — one query reads the standby flag, the history table's format, its row count
+//!    and a digest of every `version:checksum:state`. If the digest equals the digest of the
+//!    embedded set (up to the target), nothing is pending and the run ends here: one round
+//!    trip, no lock, no DDL, whatever the number of migrations.
+//! 2. **Lock** — `pg_advisory_lock` (waiting at most the advisory-lock timeout), then, in the
+//!    same message, the history table is created if missing and read whole. A runner that
+//!    waited here finds the work done and returns.
+//! 3. **Validate** — drift (an applied migration whose file changed) stops everything before
+//!    anything runs; migrations the binary does not know are reported (or refused).
+//! 4. **Apply**, per pending migration, per step:
+//!    - a *transaction step* is one message `BEGIN; SET LOCAL lock_timeout, statement_timeout;
+//!      <statements>; <history row>; COMMIT`. A crash before `COMMIT` leaves nothing; after it,
+//!      the row is there. There is no in-between.
+//!    - a statement that cannot run in a transaction (`CREATE INDEX CONCURRENTLY`, ...) runs on
+//!      its own, after its history row was written with state `partial` and the number of steps
+//!      done; the row advances after it. A crash during it leaves `partial`: the next run
+//!      resumes at that statement (an invalid index left by an interrupted concurrent build is
+//!      dropped and built again; a valid one is kept).
+//!    - a lock timeout (55P03) rolls the step back and retries it after a growing delay.
+//! 5. **Unlock** — the guard releases the advisory lock on every path; if the process dies, the
+//!    server releases it with the connection (and, on PostgreSQL 14+, aborts the dead runner's
+//!    statement within a second through `client_connection_check_interval`).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use postgres::Client;
+
+use crate::error::{Drift, Error};
+use crate::execute::{self, Settings, Step};
+use crate::history::{self, HistoryRow, Names, RowState, Summary};
+use crate::lock::{LockGuard, lock_key};
+use crate::migration::{Migration, Migrations};
+use crate::report::*;
+
+/// What to do when the database has migrations the binary does not know.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnknownMigrations {
+    /// Log a warning and go on (the default: during a rolling deploy or a rollback of the app,
+    /// an older binary must still start).
+    #[default]
+    Warn,
+    /// Fail with [`Error::UnknownApplied`].
+    Refuse,
+}
+
+/// What to roll back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rollback {
+    /// The newest `n` applied migrations.
+    Steps(usize),
+    /// Every migration applied after this one (id or version); it stays applied.
+    To(String),
+}
+
+/// Applies, rolls back and inspects a migration set.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// static MIGRATIONS: pgshift::Migrations = pgshift::embed_migrations!("../db/managed-migrations");
+///
+/// let mut client = pgshift::connect_from_env()?;
+/// let report = pgshift::Migrator::new(&MIGRATIONS)
+///     .lock_timeout(Duration::from_secs(3))
+///     .migrate(&mut client)?;
+/// println!("{report}");
+/// # Ok::<(), pgshift::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Migrator<'m> {
+    migrations: &'m Migrations,
+    names: Names,
+    settings: Settings,
+    advisory_lock_timeout: Duration,
+    target: Option<String>,
+    unknown: UnknownMigrations,
+}
+
+/// Default `lock_timeout`: how long one DDL statement may wait for its table lock. While it
+/// waits, every query on that table queues behind it, so this is the longest stall a deploy may
+/// cause; short, with retries, beats long.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default `statement_timeout`: a ceiling on any one statement, so a runaway backfill cannot
+/// hold its locks for hours. Raise it for migrations known to be long.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// Default retries after a lock timeout (so up to 4 attempts).
+pub const DEFAULT_LOCK_RETRIES: u32 = 3;
+/// Default first retry delay; it doubles on each retry, up to [`MAX_RETRY_DELAY`].
+pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(2);
+/// Longest delay between retries.
+pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+/// Default wait for the migration lock held by another runner: another deploy's migrations may
+/// legitimately take minutes.
+pub const DEFAULT_ADVISORY_LOCK_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+impl<'m> Migrator<'m> {
+    /// A migrator for `migrations` with production defaults: history in `public`,
+    /// [`DEFAULT_LOCK_TIMEOUT`], [`DEFAULT_STATEMENT_TIMEOUT`], [`DEFAULT_LOCK_RETRIES`].
+    pub fn new(migrations: &'m Migrations) -> Self {
+        Migrator {
+            migrations,
+            names: Names::new("public"),
+            settings: Settings {
+                lock_timeout: DEFAULT_LOCK_TIMEOUT,
+                statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
+                lock_retries: DEFAULT_LOCK_RETRIES,
+                retry_delay: DEFAULT_RETRY_DELAY,
+                max_retry_delay: MAX_RETRY_DELAY,
+            },
+            advisory_lock_timeout: DEFAULT_ADVISORY_LOCK_TIMEOUT,
+            target: None,
+            unknown: UnknownMigrations::Warn,
+        }
+    }
+
+    /// The schema of the history table (default `public`; created if missing).
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.names = Names::new(&schema.into());
+        self
+    }
+
+    /// `lock_timeout` for every statement of a migration (zero: wait forever).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.lock_timeout = timeout;
+        self
+    }
+
+    /// `statement_timeout` for every statement of a migration (zero: no limit).
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.statement_timeout = timeout;
+        self
+    }
+
+    /// How many times a migration is retried after a lock timeout.
+    pub fn lock_retries(mut self, retries: u32) -> Self {
+        self.settings.lock_retries = retries;
+        self
+    }
+
+    /// The first delay between retries (doubling each time, capped at `max`).
+    pub fn retry_delay(mut self, first: Duration, max: Duration) -> Self {
+        self.settings.retry_delay = first;
+        self.settings.max_retry_delay = max.max(first);
+        self
+    }
+
+    /// How long to wait for the migration lock another runner holds.
+    pub fn advisory_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.advisory_lock_timeout = timeout;
+        self
+    }
+
+    /// Apply only up to and including this migration (id or version).
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// What to do about migrations in the database that this binary does not know.
+    pub fn unknown_migrations(mut self, policy: UnknownMigrations) -> Self {
+        self.unknown = policy;
+        self
+    }
+
+    /// The advisory-lock key this migrator uses (see [`lock_key`]).
+    pub fn lock_key(&self) -> i64 {
+        lock_key(&self.names.schema, &self.names.table)
+    }
+
+    /// The migrations up to the target.
+    fn wanted(&self) -> Result<&'m [Migration], Error> {
+        let all = self.migrations.as_slice();
+        match &self.target {
+            None => Ok(all),
+            Some(t) => match all.iter().position(|m| m.matches(t)) {
+                Some(i) => Ok(&all[..=i]),
+                None => Err(Error::UnknownTarget(t.clone())),
+            },
+        }
+    }
+
+    /// Applies pending migrations (up to the target). See the module docs for what a crash
+    /// at any point leaves behind.
+    pub fn migrate(&self, client: &mut Client) -> Result<Report, Error> {
+        let wanted = self.wanted()?;
+        let summary = self.summary(client)?;
+        if let Some(s) = &summary {
+            self.check_summary(s)?;
+            let expected = history::digest(wanted.iter().map(|m| (m.version, m.checksum(), RowState::Applied)));
+            if s.format == Some(history::FORMAT) && s.count == wanted.len() && s.digest == expected {
+                log::debug!("{} migration(s) applied, nothing pending", wanted.len());
+                return Ok(Report::default());
+            }
+        }
+        let key = self.lock_key();
+        let read = if summary.is_none() {
+            format!("{}{}", self.names.create_sql(), self.names.select_sql())
+        } else {
+            self.names.select_sql()
+        };
+        let hardening = "SELECT set_config('client_connection_check_interval', '1000', false) \
+                         WHERE current_setting('server_version_num')::int >= 140000;";
+        let (mut guard, messages) =
+            LockGuard::acquire(client, key, self.advisory_lock_timeout, &format!("{hardening} {read}"))
+                .map_err(standby_if_read_only)?;
+        let rows = history::history_rows(&messages);
+        let result = self.apply_pending(&mut guard, wanted, &rows);
+        let _ = guard.simple_query(
+            "SELECT set_config('client_connection_check_interval', reset_val, false) FROM pg_settings \
+             WHERE name = 'client_connection_check_interval'",
+        );
+        result
+    }
+
+    fn apply_pending(&self, client: &mut Client, wanted: &[Migration], rows: &[HistoryRow]) -> Result<Report, Error> {
+        let by_version: HashMap<i64, &HistoryRow> = rows.iter().map(|r| (r.version, r)).collect();
+        self.check_drift(rows)?;
+        let unknown = self.unknown_rows(rows)?;
+        let max_applied = rows.iter().map(|r| r.version).max();
+        let mut report = Report { applied: Vec::new(), unknown };
+        for m in wanted {
+            let (from, resumed) = match by_version.get(&m.version) {
+                Some(row) if row.state == RowState::Applied => continue,
+                Some(row) => (row.steps_done.max(0) as usize, true),
+                None => (0, false),
+            };
+            if !resumed && max_applied.is_some_and(|max| m.version < max) {
+                log::warn!("{}: applying out of order (a newer migration is already applied)", m.id);
+            }
+            match execute::apply(client, &self.names, &self.settings, m, from) {
+                Ok(outcome) => {
+                    log::info!("applied {} in {} ms", m.id, outcome.duration.as_millis());
+                    report.applied.push(Applied {
+                        id: m.id.to_string(),
+                        duration: outcome.duration,
+                        attempts: outcome.attempts,
+                        resumed,
+                    });
+                }
+                Err(mut e) => {
+                    e.applied_before = report.applied.iter().map(|a| a.id.clone()).collect();
+                    log::error!("{e}");
+                    return Err(Error::Migration(e));
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// One round trip: standby flag, format and digest. `None` when there is no history table.
+    fn summary(&self, client: &mut Client) -> Result<Option<Summary>, Error> {
+        match client.simple_query(&self.names.summary_sql()) {
+            Ok(messages) => Ok(history::rows(&messages).next().map(Summary::from_row)),
+            Err(e) if history::is_missing_table(&e) => Ok(None),
+            Err(e) => Err(Error::db("checking the migration history")(e)),
+        }
+    }
+
+    fn check_summary(&self, s: &Summary) -> Result<(), Error> {
+        if s.in_recovery {
+            return Err(Error::Standby);
+        }
+        match s.format {
+            Some(found) if found > history::FORMAT => Err(Error::HistoryFormat {
+                table: self.names.display(),
+                found: found.to_string(),
+                known: history::FORMAT,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_drift(&self, rows: &[HistoryRow]) -> Result<(), Error> {
+        let known: HashMap<i64, &Migration> = self.migrations.iter().map(|m| (m.version, m)).collect();
+        let drift: Vec<Drift> = rows
+            .iter()
+            .filter_map(|r| {
+                let m = known.get(&r.version)?;
+                (m.checksum() != r.checksum).then(|| Drift {
+                    id: m.id.to_string(),
+                    applied: r.checksum.clone(),
+                    current: m.checksum().to_string(),
+                })
+            })
+            .collect();
+        if drift.is_empty() { Ok(()) } else { Err(Error::Drift(drift)) }
+    }
+
+    fn unknown_rows(&self, rows: &[HistoryRow]) -> Result<Vec<HistoryRow>, Error> {
+        let unknown: Vec<HistoryRow> = rows
+            .iter()
+            .filter(|r| !self.migrations.iter().any(|m| m.version == r.version))
+            .cloned()
+            .collect();
+        if unknown.is_empty() {
+            return Ok(unknown);
+        }
+        match self.unknown {
+            UnknownMigrations::Refuse => Err(Error::UnknownApplied(unknown)),
+            _ => {
+                log::warn!(
+                    "the database has {} migration(s) this binary does not know (newest {}): this binary may be older than the last deploy",
+                    unknown.len(),
+                    unknown.last().map(HistoryRow::id).unwrap_or_default()
+                );
+                Ok(unknown)
+            }
+        }
+    }
+
+    /// Every migration's state, without taking any lock or writing anything.
+    pub fn status(&self, client: &mut Client) -> Result<Status, Error> {
+        let rows = history::read(client, &self.names)?;
+        let history_exists = rows.is_some();
+        let rows = rows.unwrap_or_default();
+        let by_version: HashMap<i64, &HistoryRow> = rows.iter().map(|r| (r.version, r)).collect();
+        let mut entries: Vec<StatusEntry> = self
+            .migrations
+            .iter()
+            .map(|m| {
+                let state = match by_version.get(&m.version) {
+                    None => MigrationState::Pending,
+                    Some(r) if r.checksum != m.checksum() => MigrationState::Drift {
+                        applied: r.checksum.clone(),
+                        current: m.checksum().to_string(),
+                    },
+                    Some(r) if r.state == RowState::Partial => MigrationState::Partial {
+                        steps_done: r.steps_done,
+                        steps: execute::steps(&m.up).len(),
+                    },
+                    Some(r) => MigrationState::Applied { at: r.applied_at.clone(), execution_ms: r.execution_ms },
+                };
+                StatusEntry { version: m.version, id: m.id.to_string(), state }
+            })
+            .collect();
+        for r in rows.iter().filter(|r| !self.migrations.iter().any(|m| m.version == r.version)) {
+            entries.push(StatusEntry {
+                version: r.version,
+                id: r.id(),
+                state: MigrationState::Unknown { at: r.applied_at.clone() },
+            });
+        }
+        entries.sort_by_key(|e| e.version);
+        Ok(Status { entries, history_exists })
+    }
+
+    /// Dry run: reads the history (no lock, no writes) and returns what `migrate` would do.
+    /// Drift is an error here as it is for `migrate`.
+    pub fn plan(&self, client: &mut Client) -> Result<Plan, Error> {
+        let wanted = self.wanted()?;
+        if let Some(s) = self.summary(client)? {
+            self.check_summary(&s)?;
+        }
+        let rows = history::read(client, &self.names)?;
+        let creates_history_table = rows.is_none();
+        let rows = rows.unwrap_or_default();
+        self.check_drift(&rows)?;
+        let unknown = self.unknown_rows(&rows)?;
+        let by_version: HashMap<i64, &HistoryRow> = rows.iter().map(|r| (r.version, r)).collect();
+        let migrations = wanted
+            .iter()
+            .filter_map(|m| {
+                let from_step = match by_version.get(&m.version) {
+                    Some(r) if r.state == RowState::Applied => return None,
+                    Some(r) => r.steps_done.max(0) as usize,
+                    None => 0,
+                };
+                Some(planned(m, from_step))
+            })
+            .collect();
+        Ok(Plan {
+            history_table: self.names.display(),
+            creates_history_table,
+            lock_timeout: self.settings.lock_timeout,
+            statement_timeout: self.settings.statement_timeout,
+            lock_retries: self.settings.lock_retries,
+            migrations,
+            unknown,
+        })
+    }
+
+    /// Rolls back: runs down files newest first, each in its own transaction with the same
+    /// timeouts, deleting the history row in that transaction. A migration this binary does not
+    /// know (or whose file changed) is rolled back with the down SQL kept in its history row.
+    pub fn rollback(&self, client: &mut Client, what: Rollback) -> Result<RollbackReport, Error> {
+        if let Some(s) = self.summary(client)? {
+            self.check_summary(&s)?;
+        } else {
+            return Ok(RollbackReport::default());
+        }
+        let (mut guard, messages) = LockGuard::acquire(client, self.lock_key(), self.advisory_lock_timeout, &self.names.select_sql())
+            .map_err(standby_if_read_only)?;
+        let mut rows = history::history_rows(&messages);
+        rows.sort_by_key(|r| std::cmp::Reverse(r.version));
+        let chosen: Vec<&HistoryRow> = match &what {
+            Rollback::Steps(n) => rows.iter().take(*n).collect(),
+            Rollback::To(target) => {
+                let matches = |r: &HistoryRow| r.id() == *target || target.parse::<i64>() == Ok(r.version);
+                let Some(t) = rows.iter().find(|r| matches(r)) else {
+                    return Err(match self.migrations.find(target) {
+                        Some(m) => Error::Rollback(format!(
+                            "cannot roll back to {}: it is not applied, so there is no state to return to",
+                            m.id
+                        )),
+                        None => Error::UnknownTarget(target.clone()),
+                    });
+                };
+                rows.iter().take_while(|r| r.version > t.version).collect()
+            }
+        };
+        let mut report = RollbackReport::default();
+        for row in chosen {
+            let known = self.migrations.iter().find(|m| m.version == row.version && m.checksum() == row.checksum);
+            let (migration, script, source) = match known {
+                Some(m) => (m.clone(), m.down.clone(), DownSource::Binary),
+                None => {
+                    let messages = guard
+                        .simple_query(&self.names.down_sql(row.version))
+                        .map_err(Error::db("reading a stored down script"))?;
+                    let r = history::rows(&messages)
+                        .next()
+                        .ok_or_else(|| Error::Rollback(format!("{} vanished from the history table", row.id())))?;
+                    let path = format!("{}.down.sql (from the history table)", row.id());
+                    let script = history::decode_script(
+                        path,
+                        r.get(0).unwrap_or_default().to_string(),
+                        r.get(1).unwrap_or_default(),
+                    );
+                    let stub = Migration::new(row.version, row.name.clone(), row.id(), script.clone(), script.clone());
+                    (stub, script, DownSource::History)
+                }
+            };
+            match execute::revert(&mut guard, &self.names, &self.settings, &migration, &script) {
+                Ok(outcome) => {
+                    log::info!("rolled back {} in {} ms", row.id(), outcome.duration.as_millis());
+                    report.rolled_back.push(RolledBack { id: row.id(), duration: outcome.duration, source });
+                }
+                Err(mut e) => {
+                    e.applied_before = report.rolled_back.iter().map(|r| r.id.clone()).collect();
+                    return Err(Error::Migration(e));
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub(crate) fn pending_for_check(&self, client: &mut Client) -> Result<Vec<&'m Migration>, Error> {
+        let wanted = self.wanted()?;
+        let rows = history::read(client, &self.names)?.unwrap_or_default();
+        self.check_drift(&rows)?;
+        Ok(wanted.iter().filter(|m| !rows.iter().any(|r| r.version == m.version)).collect())
+    }
+}
+
+fn standby_if_read_only(e: Error) -> Error {
+    if e.sqlstate() == Some("25006") { Error::Standby } else { e }
+}
+
+fn planned(m: &Migration, from_step: usize) -> PlannedMigration {
+    let statement = |i: usize| {
+        let s = &m.up.statements[i];
+        PlannedStatement {
+            number: i + 1,
+            line: s.line,
+            kind: s.kind.label().to_string(),
+            sql: m.up.statement_sql(i).to_string(),
+        }
+    };
+    let steps = execute::steps(&m.up)
+        .into_iter()
+        .map(|step| match step {
+            Step::Transaction(range) => PlannedStep { in_transaction: true, statements: range.map(statement).collect() },
+            Step::Outside(i) => PlannedStep { in_transaction: false, statements: vec![statement(i)] },
+        })
+        .collect();
+    PlannedMigration { id: m.id.to_string(), file: m.up.path.to_string(), from_step, steps }
+}
