@@ -10,7 +10,7 @@
 
 use std::error::Error;
 
-use pgshift::{Migrator, Migrations};
+use pgshift::{Migrations, Migrator};
 
 /// Checked at compile time: a bad file name, a syntax error or a breaking change in
 /// `db/managed-migrations` fails `cargo build` with the file, line and rule.
@@ -19,7 +19,10 @@ static MIGRATIONS: Migrations = pgshift::embed_migrations!();
 fn main() -> Result<(), Box<dyn Error>> {
     let (url, _cluster) = match pgshift::url_from_env() {
         Some(url) => {
-            println!("using the server of POSTGRES_URL/DATABASE_URL: {}", pgshift::redact(&url));
+            println!(
+                "using the server of POSTGRES_URL/DATABASE_URL: {}",
+                pgshift::redact(&url)
+            );
             (url, None)
         }
         None => {

@@ -47,7 +47,15 @@ pub fn allowed_for(
         expected_line = line;
         let start = token.start as usize;
         let comment = &text[start..token.end as usize];
-        parse_directive(text, start, comment, display, known_rule, &mut allowed, diagnostics);
+        parse_directive(
+            text,
+            start,
+            comment,
+            display,
+            known_rule,
+            &mut allowed,
+            diagnostics,
+        );
     }
     allowed
 }
@@ -78,9 +86,15 @@ pub fn check_stray_directives(
                 .map(|t| t.start as usize)
         })
         .collect();
-    for token in file.tokens.iter().filter(|t| t.token == Token::SqlComment as i32) {
+    for token in file
+        .tokens
+        .iter()
+        .filter(|t| t.token == Token::SqlComment as i32)
+    {
         let start = token.start as usize;
-        let body = text[start..token.end as usize].trim_start_matches('-').trim();
+        let body = text[start..token.end as usize]
+            .trim_start_matches('-')
+            .trim();
         if body.starts_with(PREFIX) && !attached.contains(&start) {
             diagnostics.push(
                 Diagnostic::new(
@@ -116,7 +130,9 @@ fn parse_directive(
             display,
             format!("unknown directive `pgshift:{word}`"),
         )
-        .help("the only directive is `-- pgshift:allow <rule-id>[, <rule-id>] -- <reason>`")));
+        .help(
+            "the only directive is `-- pgshift:allow <rule-id>[, <rule-id>] -- <reason>`",
+        )));
         return;
     };
     let (ids, reason) = match rest.split_once("--") {
@@ -143,7 +159,10 @@ fn parse_directive(
             format!("`pgshift:allow {}` gives no reason", ids.join(", ")),
         )
         .why("the reason is what a reviewer reads to know the breaking change is safe")
-        .help(format!("add the reason after ` -- `: `-- pgshift:allow {} -- <why this is safe now>`", ids.join(", ")))));
+        .help(format!(
+            "add the reason after ` -- `: `-- pgshift:allow {} -- <why this is safe now>`",
+            ids.join(", ")
+        ))));
         return;
     }
     for id in ids {
@@ -155,7 +174,10 @@ fn parse_directive(
                 display,
                 format!("`pgshift:allow` names unknown rule `{id}`"),
             )
-            .help(format!("use one of the rule ids: {}", crate::rules::ids().join(", ")))));
+            .help(format!(
+                "use one of the rule ids: {}",
+                crate::rules::ids().join(", ")
+            ))));
         }
     }
 }
@@ -193,7 +215,10 @@ mod tests {
         let text = "-- pgshift:allow drop-column -- reason\n\nALTER TABLE a DROP COLUMN b;\n";
         let (allowed, diags) = run(text);
         assert!(!allowed[0].allows("drop-column"));
-        assert_eq!(diags.iter().map(|d| d.code).collect::<Vec<_>>(), ["misplaced-allow"]);
+        assert_eq!(
+            diags.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["misplaced-allow"]
+        );
     }
 
     #[test]
@@ -201,7 +226,10 @@ mod tests {
         let text = "-- pgshift:allow drop-column\nSELECT 1;\n-- pgshift:allow drop-colum -- typo\nSELECT 2;\n-- pgshift:alow drop-column -- x\nSELECT 3;\n";
         let (_, diags) = run(text);
         let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
-        assert_eq!(codes, ["invalid-allow", "invalid-allow", "unknown-directive"]);
+        assert_eq!(
+            codes,
+            ["invalid-allow", "invalid-allow", "unknown-directive"]
+        );
         assert_eq!(diags[1].location(), "f.sql:3:1");
     }
 }

@@ -142,9 +142,13 @@ pub fn analyze_file(
     };
     if direction == Direction::Up && file.statements.is_empty() {
         diagnostics.push(
-            Diagnostic::new("empty-up-file", display, "the up file has no SQL statements")
-                .why("an empty migration would be recorded as applied while changing nothing")
-                .help("write the migration's SQL, or delete the migration's two files"),
+            Diagnostic::new(
+                "empty-up-file",
+                display,
+                "the up file has no SQL statements",
+            )
+            .why("an empty migration would be recorded as applied while changing nothing")
+            .help("write the migration's SQL, or delete the migration's two files"),
         );
         return None;
     }
@@ -172,13 +176,26 @@ pub fn analyze_file(
                        CONCURRENTLY`, `VACUUM`, ...) are detected and run outside it automatically"),
             );
         }
-        let allowed = allow::allowed_for(text, &lines, &file, statement, display, &known_rule, diagnostics);
+        let allowed = allow::allowed_for(
+            text,
+            &lines,
+            &file,
+            statement,
+            display,
+            &known_rule,
+            diagnostics,
+        );
         let on_new_table = class
             .table
             .as_ref()
             .is_some_and(|t| created.iter().any(|c| c.matches(t)));
         if direction == Direction::Up && !on_new_table {
-            let ctx = Context { text, file: &file, statement, class: &class };
+            let ctx = Context {
+                text,
+                file: &file,
+                statement,
+                class: &class,
+            };
             for rule in rules::RULES {
                 if options.allow_breaking && rule.category == Category::Breaking {
                     continue;
@@ -207,7 +224,11 @@ pub fn analyze_file(
     Some(AnalyzedFile { source, statements })
 }
 
-fn track_created_tables(node: &pg_query::NodeEnum, class: &Classification, created: &mut Vec<TableName>) {
+fn track_created_tables(
+    node: &pg_query::NodeEnum,
+    class: &Classification,
+    created: &mut Vec<TableName>,
+) {
     use pg_query::NodeEnum;
     match node {
         NodeEnum::CreateStmt(_) | NodeEnum::CreateTableAsStmt(_) => {
@@ -215,11 +236,16 @@ fn track_created_tables(node: &pg_query::NodeEnum, class: &Classification, creat
                 created.push(t.clone());
             }
         }
-        NodeEnum::RenameStmt(r) if r.rename_type == pg_query::protobuf::ObjectType::ObjectTable as i32 => {
+        NodeEnum::RenameStmt(r)
+            if r.rename_type == pg_query::protobuf::ObjectType::ObjectTable as i32 =>
+        {
             if let Some(t) = &class.table
                 && created.iter().any(|c| c.matches(t))
             {
-                created.push(TableName { schema: t.schema.clone(), name: r.newname.clone() });
+                created.push(TableName {
+                    schema: t.schema.clone(),
+                    name: r.newname.clone(),
+                });
             }
         }
         _ => {}
@@ -269,42 +295,76 @@ mod tests {
     fn allow_breaking_turns_breaking_rules_off() {
         let text = "ALTER TABLE cases DROP COLUMN title;";
         assert_eq!(codes(&up(text, &Options::default()).1), ["drop-column"]);
-        assert!(up(text, &Options::default().allow_breaking(true)).1.is_empty());
+        assert!(
+            up(text, &Options::default().allow_breaking(true))
+                .1
+                .is_empty()
+        );
     }
 
     #[test]
     fn allow_comment_allows_only_the_named_rule() {
         let text = "-- pgshift:allow drop-column -- unused since v3\nALTER TABLE cases DROP COLUMN title, ALTER COLUMN body TYPE text;";
-        assert_eq!(codes(&up(text, &Options::default()).1), ["change-column-type"]);
+        assert_eq!(
+            codes(&up(text, &Options::default()).1),
+            ["change-column-type"]
+        );
     }
 
     #[test]
     fn transaction_control_is_an_error_in_both_directions() {
         let text = "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;";
-        assert_eq!(codes(&up(text, &Options::default()).1), ["transaction-control", "transaction-control"]);
+        assert_eq!(
+            codes(&up(text, &Options::default()).1),
+            ["transaction-control", "transaction-control"]
+        );
         let mut diags = Vec::new();
-        analyze_file(source(text), Direction::Down, &Options::default(), &mut diags);
-        assert_eq!(codes(&diags), ["transaction-control", "transaction-control"]);
+        analyze_file(
+            source(text),
+            Direction::Down,
+            &Options::default(),
+            &mut diags,
+        );
+        assert_eq!(
+            codes(&diags),
+            ["transaction-control", "transaction-control"]
+        );
     }
 
     #[test]
     fn guardrails_do_not_apply_to_down_files() {
         let mut diags = Vec::new();
-        analyze_file(source("DROP TABLE cases;"), Direction::Down, &Options::default(), &mut diags);
+        analyze_file(
+            source("DROP TABLE cases;"),
+            Direction::Down,
+            &Options::default(),
+            &mut diags,
+        );
         assert!(diags.is_empty());
     }
 
     #[test]
     fn empty_up_file_is_an_error_but_empty_down_file_is_not() {
-        assert_eq!(codes(&up("-- nothing\n", &Options::default()).1), ["empty-up-file"]);
+        assert_eq!(
+            codes(&up("-- nothing\n", &Options::default()).1),
+            ["empty-up-file"]
+        );
         let mut diags = Vec::new();
-        let down = analyze_file(source("-- irreversible\n"), Direction::Down, &Options::default(), &mut diags);
+        let down = analyze_file(
+            source("-- irreversible\n"),
+            Direction::Down,
+            &Options::default(),
+            &mut diags,
+        );
         assert!(diags.is_empty() && down.unwrap().statements.is_empty());
     }
 
     #[test]
     fn syntax_error_reports_the_token_position() {
-        let (file, diags) = up("CREATE TABLE a (\n  id int DEFALT 1\n);", &Options::default());
+        let (file, diags) = up(
+            "CREATE TABLE a (\n  id int DEFALT 1\n);",
+            &Options::default(),
+        );
         assert!(file.is_none());
         assert_eq!(codes(&diags), ["syntax-error"]);
         assert_eq!(diags[0].location(), "m/1_a.up.sql:2:10");

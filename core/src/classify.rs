@@ -43,7 +43,10 @@ impl TableName {
             })
             .collect();
         match parts.as_slice() {
-            [name] => Some(TableName { schema: None, name: name.to_string() }),
+            [name] => Some(TableName {
+                schema: None,
+                name: name.to_string(),
+            }),
             [.., schema, name] => Some(TableName {
                 schema: Some(schema.to_string()),
                 name: name.to_string(),
@@ -207,9 +210,9 @@ pub fn classify(file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
             }
         }
         NodeEnum::ReindexStmt(s) => {
-            let concurrent = s.params.iter().any(|p| {
-                matches!(&p.node, Some(NodeEnum::DefElem(d)) if d.defname == "concurrently")
-            });
+            let concurrent = s.params.iter().any(
+                |p| matches!(&p.node, Some(NodeEnum::DefElem(d)) if d.defname == "concurrently"),
+            );
             let whole = matches!(
                 ReindexObjectType::try_from(s.kind),
                 Ok(ReindexObjectType::ReindexObjectDatabase
@@ -311,9 +314,7 @@ pub fn is_transaction_control(node: &NodeEnum) -> Option<&'static str> {
         T::TransStmtPrepare => Some("PREPARE TRANSACTION"),
         T::TransStmtCommitPrepared => Some("COMMIT PREPARED"),
         T::TransStmtRollbackPrepared => Some("ROLLBACK PREPARED"),
-        T::TransStmtSavepoint | T::TransStmtRelease | T::TransStmtRollbackTo | T::Undefined => {
-            None
-        }
+        T::TransStmtSavepoint | T::TransStmtRelease | T::TransStmtRollbackTo | T::Undefined => None,
     }
 }
 
@@ -342,12 +343,17 @@ mod tests {
 
     #[test]
     fn concurrent_index_runs_outside_the_transaction_and_knows_its_keyword() {
-        let sql = "CREATE INDEX CONCURRENTLY idx ON app.cases (tenant_id) WHERE archived_at IS NULL";
+        let sql =
+            "CREATE INDEX CONCURRENTLY idx ON app.cases (tenant_id) WHERE archived_at IS NULL";
         let c = one(sql);
         assert_eq!(c.kind, StatementKind::CreateIndex);
         assert_eq!(c.object.as_deref(), Some("idx"));
         assert_eq!(c.table.unwrap().to_string(), "app.cases");
-        let TransactionMode::Concurrently { keyword_start, keyword_end } = c.transaction else {
+        let TransactionMode::Concurrently {
+            keyword_start,
+            keyword_end,
+        } = c.transaction
+        else {
             panic!("{:?}", c.transaction)
         };
         assert_eq!(&sql[keyword_start..keyword_end], "CONCURRENTLY");
@@ -363,18 +369,36 @@ mod tests {
         ] {
             assert_eq!(one(sql).transaction, TransactionMode::Autocommit, "{sql}");
         }
-        for sql in ["DROP INDEX CONCURRENTLY i", "REINDEX (CONCURRENTLY) INDEX i", "REINDEX INDEX CONCURRENTLY i"] {
-            assert!(matches!(one(sql).transaction, TransactionMode::Concurrently { .. }), "{sql}");
+        for sql in [
+            "DROP INDEX CONCURRENTLY i",
+            "REINDEX (CONCURRENTLY) INDEX i",
+            "REINDEX INDEX CONCURRENTLY i",
+        ] {
+            assert!(
+                matches!(one(sql).transaction, TransactionMode::Concurrently { .. }),
+                "{sql}"
+            );
         }
-        for sql in ["ANALYZE cases", "CREATE INDEX i ON t (a)", "CREATE TABLE t (a int)"] {
-            assert_eq!(one(sql).transaction, TransactionMode::Transactional, "{sql}");
+        for sql in [
+            "ANALYZE cases",
+            "CREATE INDEX i ON t (a)",
+            "CREATE TABLE t (a int)",
+        ] {
+            assert_eq!(
+                one(sql).transaction,
+                TransactionMode::Transactional,
+                "{sql}"
+            );
         }
     }
 
     #[test]
     fn kinds_and_tables() {
         let c = one("ALTER TABLE Cases DROP COLUMN title");
-        assert_eq!((c.kind, c.table.unwrap().name.as_str()), (StatementKind::AlterTable, "cases"));
+        assert_eq!(
+            (c.kind, c.table.unwrap().name.as_str()),
+            (StatementKind::AlterTable, "cases")
+        );
         let c = one("DROP TABLE public.\"Notes\"");
         assert_eq!(c.kind, StatementKind::DropTable);
         assert_eq!(c.table.unwrap().to_string(), "public.Notes");
@@ -391,7 +415,14 @@ mod tests {
             .collect();
         assert_eq!(
             found,
-            [Some("BEGIN"), None, None, Some("COMMIT"), Some("COMMIT"), Some("ROLLBACK")]
+            [
+                Some("BEGIN"),
+                None,
+                None,
+                Some("COMMIT"),
+                Some("COMMIT"),
+                Some("ROLLBACK")
+            ]
         );
     }
 

@@ -178,6 +178,9 @@ mod tests {
     #[test]
     fn renders_file_level_problem_without_snippet() {
         let d = Diagnostic::new("missing-down-file", "db/1_a.up.sql", "no down file");
-        assert_eq!(d.to_string(), "[missing-down-file] no down file\n --> db/1_a.up.sql");
+        assert_eq!(
+            d.to_string(),
+            "[missing-down-file] no down file\n --> db/1_a.up.sql"
+        );
     }
 }

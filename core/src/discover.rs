@@ -215,7 +215,11 @@ pub fn discover(dir: &Path, display_dir: &str) -> (Vec<SourcePair>, Vec<Diagnost
     (pairs, diagnostics)
 }
 
-fn read_file(path: PathBuf, display: String, diagnostics: &mut Vec<Diagnostic>) -> Option<SourceFile> {
+fn read_file(
+    path: PathBuf,
+    display: String,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<SourceFile> {
     let bytes = match fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -247,7 +251,10 @@ fn read_file(path: PathBuf, display: String, diagnostics: &mut Vec<Diagnostic>) 
             let mut d = Diagnostic::new(
                 "not-utf8",
                 display,
-                format!("the file is not valid UTF-8 (byte 0x{:02x} at offset {valid})", bytes[valid]),
+                format!(
+                    "the file is not valid UTF-8 (byte 0x{:02x} at offset {valid})",
+                    bytes[valid]
+                ),
             )
             .why("migrations are SQL text and PostgreSQL expects UTF-8 from pgshift")
             .help("re-save the file as UTF-8");

@@ -38,7 +38,9 @@ pub mod rules;
 pub mod source;
 pub mod split;
 
-pub use analyze::{Analysis, AnalyzedFile, AnalyzedMigration, AnalyzedStatement, Options, analyze_dir, is_true};
+pub use analyze::{
+    Analysis, AnalyzedFile, AnalyzedMigration, AnalyzedStatement, Options, analyze_dir, is_true,
+};
 pub use checksum::checksum;
 pub use classify::{StatementKind, TableName, TransactionMode};
 pub use diagnostic::{Diagnostic, Position, Severity};

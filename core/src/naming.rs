@@ -61,7 +61,9 @@ impl NameError {
     /// Explains the problem in words.
     pub fn explain(&self) -> String {
         match self {
-            NameError::NotSql => "is not a migration file (expected `.up.sql` or `.down.sql`)".into(),
+            NameError::NotSql => {
+                "is not a migration file (expected `.up.sql` or `.down.sql`)".into()
+            }
             NameError::NoDirection => "must end in `.up.sql` or `.down.sql`".into(),
             NameError::BadVersion(v) if v.is_empty() => format!(
                 "must start with a version of {MIN_VERSION_DIGITS} to {MAX_VERSION_DIGITS} digits (YYYYMMDDHHMM) followed by `_`"
@@ -71,9 +73,9 @@ impl NameError {
                 v.len()
             ),
             NameError::BadName(n) if n.is_empty() => "has no name after the version".into(),
-            NameError::BadName(n) => format!(
-                "has the name `{n}`; names use only lowercase letters, digits and `_`"
-            ),
+            NameError::BadName(n) => {
+                format!("has the name `{n}`; names use only lowercase letters, digits and `_`")
+            }
         }
     }
 }
@@ -135,7 +137,10 @@ mod tests {
 
     #[test]
     fn accepts_twelve_and_longer_versions() {
-        assert_eq!(parse_file_name("202401010000_a.up.sql").unwrap().version, 202401010000);
+        assert_eq!(
+            parse_file_name("202401010000_a.up.sql").unwrap().version,
+            202401010000
+        );
         let long = parse_file_name("20240101000059_add_x_2.up.sql").unwrap();
         assert_eq!(long.version_text, "20240101000059");
         assert_eq!(long.name, "add_x_2");
@@ -144,7 +149,10 @@ mod tests {
     #[test]
     fn rejects_each_kind_of_bad_name() {
         assert_eq!(parse_file_name("notes.txt"), Err(NameError::NotSql));
-        assert_eq!(parse_file_name("202401010000_a.sql"), Err(NameError::NoDirection));
+        assert_eq!(
+            parse_file_name("202401010000_a.sql"),
+            Err(NameError::NoDirection)
+        );
         assert_eq!(
             parse_file_name("2024_a.up.sql"),
             Err(NameError::BadVersion("2024".into()))

@@ -35,11 +35,7 @@ impl LineIndex {
     pub fn line_text<'t>(&self, text: &'t str, line: u32) -> &'t str {
         let i = (line.max(1) - 1) as usize;
         let start = self.starts.get(i).copied().unwrap_or(text.len());
-        let end = self
-            .starts
-            .get(i + 1)
-            .map(|e| e - 1)
-            .unwrap_or(text.len());
+        let end = self.starts.get(i + 1).map(|e| e - 1).unwrap_or(text.len());
         text[start..end].trim_end_matches('\r')
     }
 }

@@ -51,6 +51,10 @@ pub fn parse_sql(text: &str) -> Result<ParsedFile, SyntaxError> {
             message: "the file contains a NUL byte".into(),
         });
     }
+    if text.trim().is_empty() {
+        // No tokens at all (pg_query's scan_tokens must not be called with nothing to scan).
+        return Ok(ParsedFile::default());
+    }
     let tokens = match pg_query::scan_tokens(text) {
         Ok(tokens) => tokens,
         Err(e) => return Err(scanner_error(text, &message_of(e))),
@@ -169,11 +173,26 @@ mod tests {
     fn statements_exclude_comments_and_semicolons() {
         let text = "-- header\nCREATE TABLE a (id int);\n\n/* c */ ALTER TABLE a ADD COLUMN b int ;;\nSELECT 1";
         let file = parse_sql(text).unwrap();
-        let spans: Vec<&str> = file.statements.iter().map(|s| &text[s.start..s.end]).collect();
+        let spans: Vec<&str> = file
+            .statements
+            .iter()
+            .map(|s| &text[s.start..s.end])
+            .collect();
         assert_eq!(
             spans,
-            ["CREATE TABLE a (id int)", "ALTER TABLE a ADD COLUMN b int", "SELECT 1"]
+            [
+                "CREATE TABLE a (id int)",
+                "ALTER TABLE a ADD COLUMN b int",
+                "SELECT 1"
+            ]
         );
+    }
+
+    #[test]
+    fn empty_and_blank_files_have_no_statements() {
+        for text in ["", "  \n\t", "-- only a comment\n", ";;"] {
+            assert!(parse_sql(text).unwrap().statements.is_empty(), "{text:?}");
+        }
     }
 
     #[test]
@@ -211,7 +230,11 @@ mod tests {
     fn unterminated_string_points_at_the_quote() {
         let text = "SELECT 1;\nSELECT 'abc;\n";
         let err = parse_sql(text).unwrap_err();
-        assert!(err.message.contains("unterminated quoted string"), "{}", err.message);
+        assert!(
+            err.message.contains("unterminated quoted string"),
+            "{}",
+            err.message
+        );
         assert_eq!(err.offset, text.find('\'').unwrap());
     }
 }

@@ -62,7 +62,8 @@ impl Bins {
             return Ok(Bins { dir });
         }
         Err(Error::NoBinaries(
-            "no `initdb` in PG_BINDIR, `pg_config --bindir`, /usr/lib/postgresql/*/bin or PATH".into(),
+            "no `initdb` in PG_BINDIR, `pg_config --bindir`, /usr/lib/postgresql/*/bin or PATH"
+                .into(),
         ))
     }
 

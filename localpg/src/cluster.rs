@@ -39,14 +39,22 @@ struct Cleanup {
 static TEMPORARY: Mutex<Vec<Cleanup>> = Mutex::new(Vec::new());
 
 extern "C" fn clean_up_at_exit() {
-    let list = TEMPORARY.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default();
+    let list = TEMPORARY
+        .lock()
+        .map(|mut l| std::mem::take(&mut *l))
+        .unwrap_or_default();
     for c in list {
         destroy(&c);
     }
 }
 
 fn destroy(c: &Cleanup) {
-    let _ = pg_ctl(&c.bins, c.run_as, &c.root, &["-m", "immediate", "-w", "stop"]);
+    let _ = pg_ctl(
+        &c.bins,
+        c.run_as,
+        &c.root,
+        &["-m", "immediate", "-w", "stop"],
+    );
     let _ = fs::remove_dir_all(&c.root);
 }
 
@@ -64,7 +72,11 @@ impl Cluster {
             .keep();
         fs::write(root.join("owner.pid"), std::process::id().to_string())
             .map_err(|e| Error::Io("writing owner.pid".into(), e))?;
-        let cleanup = Cleanup { bins: bins.clone(), root: root.clone(), run_as };
+        let cleanup = Cleanup {
+            bins: bins.clone(),
+            root: root.clone(),
+            run_as,
+        };
         {
             let mut list = TEMPORARY.lock().unwrap_or_else(|p| p.into_inner());
             if list.is_empty() {
@@ -88,13 +100,28 @@ impl Cluster {
         let run_as = run_as()?;
         if root.join("data").join("PG_VERSION").is_file() {
             if let Some(port) = running_port(&bins, run_as, &root) {
-                return Ok(Cluster { root, port, bins, run_as, temporary: false, started_here: false });
+                return Ok(Cluster {
+                    root,
+                    port,
+                    bins,
+                    run_as,
+                    temporary: false,
+                    started_here: false,
+                });
             }
-            let mut cluster = Cluster { root, port: 0, bins, run_as, temporary: false, started_here: false };
+            let mut cluster = Cluster {
+                root,
+                port: 0,
+                bins,
+                run_as,
+                temporary: false,
+                started_here: false,
+            };
             cluster.start()?;
             return Ok(cluster);
         }
-        fs::create_dir_all(&root).map_err(|e| Error::Io(format!("creating {}", root.display()), e))?;
+        fs::create_dir_all(&root)
+            .map_err(|e| Error::Io(format!("creating {}", root.display()), e))?;
         Self::init_and_start(bins, run_as, root, false)
     }
 
@@ -105,18 +132,29 @@ impl Cluster {
         Cluster::persistent(dev_root(project_dir.as_ref()))
     }
 
-    fn init_and_start(bins: Bins, run_as: Option<(Uid, Gid)>, root: PathBuf, temporary: bool) -> Result<Cluster, Error> {
+    fn init_and_start(
+        bins: Bins,
+        run_as: Option<(Uid, Gid)>,
+        root: PathBuf,
+        temporary: bool,
+    ) -> Result<Cluster, Error> {
         check_reachable(&root, run_as)?;
         if let Some((uid, gid)) = run_as {
-            std::os::unix::fs::chown(&root, Some(uid.as_raw()), Some(gid.as_raw()))
-                .map_err(|e| Error::Io(format!("giving {} to the postgres user", root.display()), e))?;
+            std::os::unix::fs::chown(&root, Some(uid.as_raw()), Some(gid.as_raw())).map_err(
+                |e| Error::Io(format!("giving {} to the postgres user", root.display()), e),
+            )?;
         }
         let data = root.join("data");
         let mut initdb = Command::new(bins.path("initdb"));
-        initdb
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C", "--no-instructions"]);
+        initdb.arg("-D").arg(&data).args([
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-instructions",
+        ]);
         if temporary {
             initdb.arg("--no-sync");
         }
@@ -129,14 +167,23 @@ impl Cluster {
             conf.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
         }
         append(&data.join("postgresql.conf"), &conf)?;
-        let mut cluster = Cluster { root, port: 0, bins, run_as, temporary, started_here: false };
+        let mut cluster = Cluster {
+            root,
+            port: 0,
+            bins,
+            run_as,
+            temporary,
+            started_here: false,
+        };
         cluster.start()?;
         Ok(cluster)
     }
 
     /// Starts the server on a free port (tries a few in case another process takes one).
     fn start(&mut self) -> Result<(), Error> {
-        let preferred = fs::read_to_string(self.root.join("port")).ok().and_then(|p| p.trim().parse().ok());
+        let preferred = fs::read_to_string(self.root.join("port"))
+            .ok()
+            .and_then(|p| p.trim().parse().ok());
         let mut last = None;
         for attempt in 0..5 {
             let port = match (attempt, preferred) {
@@ -146,7 +193,12 @@ impl Cluster {
             let log = self.root.join("server.log");
             let options = format!("-p {port}");
             let log_arg = log.to_string_lossy().into_owned();
-            match pg_ctl(&self.bins, self.run_as, &self.root, &["-l", &log_arg, "-o", &options, "-w", "-t", "60", "start"]) {
+            match pg_ctl(
+                &self.bins,
+                self.run_as,
+                &self.root,
+                &["-l", &log_arg, "-o", &options, "-w", "-t", "60", "start"],
+            ) {
                 Ok(_) => {
                     self.port = port;
                     self.started_here = true;
@@ -181,7 +233,10 @@ impl Cluster {
             .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])?
             .is_some();
         if !exists {
-            client.batch_execute(&format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\"")))?;
+            client.batch_execute(&format!(
+                "CREATE DATABASE \"{}\"",
+                name.replace('"', "\"\"")
+            ))?;
         }
         Ok(())
     }
@@ -193,7 +248,12 @@ impl Cluster {
 
     /// Stops the server now ("fast" shutdown).
     pub fn stop(&mut self) -> Result<(), Error> {
-        pg_ctl(&self.bins, self.run_as, &self.root, &["-m", "fast", "-w", "stop"])?;
+        pg_ctl(
+            &self.bins,
+            self.run_as,
+            &self.root,
+            &["-m", "fast", "-w", "stop"],
+        )?;
         self.started_here = false;
         Ok(())
     }
@@ -205,7 +265,11 @@ impl Drop for Cluster {
             let mut list = TEMPORARY.lock().unwrap_or_else(|p| p.into_inner());
             list.retain(|c| c.root != self.root);
             drop(list);
-            destroy(&Cleanup { bins: self.bins.clone(), root: self.root.clone(), run_as: self.run_as });
+            destroy(&Cleanup {
+                bins: self.bins.clone(),
+                root: self.root.clone(),
+                run_as: self.run_as,
+            });
         } else if self.started_here {
             let _ = self.stop();
         }
@@ -242,7 +306,9 @@ fn check_reachable(root: &Path, run_as: Option<(Uid, Gid)>) -> Result<(), Error>
         return Ok(());
     }
     for dir in root.ancestors().skip(1) {
-        let mode = fs::metadata(dir).map(|m| m.permissions().mode()).unwrap_or(0o755);
+        let mode = fs::metadata(dir)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0o755);
         if mode & 0o001 == 0 {
             return Err(Error::Start(format!(
                 "the server runs as the `postgres` user, which cannot enter {} (mode {:o}); put the cluster \
@@ -257,26 +323,39 @@ fn check_reachable(root: &Path, run_as: Option<(Uid, Gid)>) -> Result<(), Error>
 }
 
 fn free_port() -> Result<u16, Error> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| Error::Io("finding a free port".into(), e))?;
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|e| Error::Io("finding a free port".into(), e))?;
     listener
         .local_addr()
         .map(|a| a.port())
         .map_err(|e| Error::Io("finding a free port".into(), e))
 }
 
-fn pg_ctl(bins: &Bins, run_as: Option<(Uid, Gid)>, root: &Path, args: &[&str]) -> Result<Output, Error> {
+fn pg_ctl(
+    bins: &Bins,
+    run_as: Option<(Uid, Gid)>,
+    root: &Path,
+    args: &[&str],
+) -> Result<Output, Error> {
     let mut cmd = Command::new(bins.path("pg_ctl"));
     cmd.arg("-D").arg(root.join("data")).args(args);
     run(&mut cmd, run_as, root, "pg_ctl")
 }
 
-fn run(cmd: &mut Command, run_as: Option<(Uid, Gid)>, cwd: &Path, what: &str) -> Result<Output, Error> {
+fn run(
+    cmd: &mut Command,
+    run_as: Option<(Uid, Gid)>,
+    cwd: &Path,
+    what: &str,
+) -> Result<Output, Error> {
     cmd.current_dir(cwd).stdin(std::process::Stdio::null());
     if let Some((uid, gid)) = run_as {
         cmd.uid(uid.as_raw()).gid(gid.as_raw());
         cmd.env("HOME", cwd);
     }
-    let output = cmd.output().map_err(|e| Error::Io(format!("running {what}"), e))?;
+    let output = cmd
+        .output()
+        .map_err(|e| Error::Io(format!("running {what}"), e))?;
     if output.status.success() {
         return Ok(output);
     }
@@ -287,7 +366,11 @@ fn run(cmd: &mut Command, run_as: Option<(Uid, Gid)>, cwd: &Path, what: &str) ->
         "{what} failed ({}): {}{}{}",
         output.status,
         String::from_utf8_lossy(&output.stderr).trim(),
-        if tail.is_empty() { "" } else { "\nserver log:\n" },
+        if tail.is_empty() {
+            ""
+        } else {
+            "\nserver log:\n"
+        },
         tail.join("\n")
     )))
 }
@@ -309,19 +392,30 @@ fn append(path: &Path, text: &str) -> Result<(), Error> {
 
 /// Removes temporary clusters whose owning process is gone (killed before it could clean up).
 fn remove_stale_clusters(bins: &Bins, run_as: Option<(Uid, Gid)>) {
-    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else { return };
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
     for entry in entries.flatten() {
         let root = entry.path();
-        let is_ours = entry.file_name().to_string_lossy().starts_with("pgshift-test-");
+        let is_ours = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("pgshift-test-");
         if !is_ours {
             continue;
         }
-        let owner = fs::read_to_string(root.join("owner.pid")).ok().and_then(|p| p.trim().parse::<i32>().ok());
+        let owner = fs::read_to_string(root.join("owner.pid"))
+            .ok()
+            .and_then(|p| p.trim().parse::<i32>().ok());
         let alive = owner.is_some_and(|pid| {
             nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
         });
         if owner.is_some() && !alive {
-            destroy(&Cleanup { bins: bins.clone(), root, run_as });
+            destroy(&Cleanup {
+                bins: bins.clone(),
+                root,
+                run_as,
+            });
         }
     }
 }

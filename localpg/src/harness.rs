@@ -21,7 +21,9 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 fn server() -> &'static Server {
     let server = SERVER.get_or_init(|| match std::env::var("DATABASE_URL") {
         Ok(url) if !url.trim().is_empty() => Ok(Server::External(url)),
-        _ => Cluster::temporary().map(Server::Local).map_err(|e| e.to_string()),
+        _ => Cluster::temporary()
+            .map(Server::Local)
+            .map_err(|e| e.to_string()),
     });
     match server {
         Ok(server) => server,
@@ -57,12 +59,15 @@ impl TestDb {
                 cluster.url(&name)
             }
             Server::External(base) => {
-                let mut client = postgres::Client::connect(base, postgres::NoTls).unwrap_or_else(|e| {
-                    panic!("DATABASE_URL is set but its server cannot be reached: {e}")
-                });
+                let mut client =
+                    postgres::Client::connect(base, postgres::NoTls).unwrap_or_else(|e| {
+                        panic!("DATABASE_URL is set but its server cannot be reached: {e}")
+                    });
                 client
                     .batch_execute(&format!("CREATE DATABASE {name}"))
-                    .unwrap_or_else(|e| panic!("creating test database {name} on DATABASE_URL's server: {e}"));
+                    .unwrap_or_else(|e| {
+                        panic!("creating test database {name} on DATABASE_URL's server: {e}")
+                    });
                 with_database(base, &name)
             }
         };
@@ -105,7 +110,10 @@ impl Drop for TestDb {
         if let Some(Ok(Server::External(base))) = SERVER.get()
             && let Ok(mut client) = postgres::Client::connect(base, postgres::NoTls)
         {
-            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }
@@ -117,7 +125,9 @@ fn with_database(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{name}", &base[..host_end]);
     if let Some(q) = query {
         out.push('?');
@@ -128,7 +138,8 @@ fn with_database(url: &str, name: &str) -> String {
 
 /// Starts (or reuses) the test server and reports what went wrong, without panicking.
 pub fn ensure_server() -> Result<(), Error> {
-    let _ = std::panic::catch_unwind(server).map_err(|_| Error::Start("see the panic message above".into()))?;
+    let _ = std::panic::catch_unwind(server)
+        .map_err(|_| Error::Start("see the panic message above".into()))?;
     Ok(())
 }
 
@@ -138,7 +149,10 @@ mod tests {
 
     #[test]
     fn replaces_the_database_of_a_url() {
-        assert_eq!(with_database("postgres://u:p@h:5/db?sslmode=require", "x"), "postgres://u:p@h:5/x?sslmode=require");
+        assert_eq!(
+            with_database("postgres://u:p@h:5/db?sslmode=require", "x"),
+            "postgres://u:p@h:5/x?sslmode=require"
+        );
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     }
 }

@@ -43,7 +43,9 @@ pub enum Error {
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Error::NoBinaries(what) => write!(f, "no PostgreSQL server binaries: {what}; {INSTALL_HINT}"),
+            Error::NoBinaries(what) => {
+                write!(f, "no PostgreSQL server binaries: {what}; {INSTALL_HINT}")
+            }
             Error::Start(what) => write!(f, "starting a local PostgreSQL cluster failed: {what}"),
             Error::Io(what, e) => write!(f, "{what}: {e}"),
             Error::Postgres(e) => write!(f, "local cluster: {e}"),

@@ -71,7 +71,9 @@ fn relay(mut client: TcpStream, server: TcpStream, count: &AtomicUsize) -> io::R
         client.read_exact(&mut body)?;
         server.write_all(&len)?;
         server.write_all(&body)?;
-        let code = body.get(..4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
+        let code = body
+            .get(..4)
+            .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
         if !matches!(code, Some(80877103 | 80877104)) {
             break;
         }

@@ -7,7 +7,9 @@
 
 use std::path::PathBuf;
 
-use pgshift_core::{Analysis, AnalyzedFile, AnalyzedStatement, Options, TransactionMode, analyze_dir};
+use pgshift_core::{
+    Analysis, AnalyzedFile, AnalyzedStatement, Options, TransactionMode, analyze_dir,
+};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::LitStr;
@@ -47,10 +49,15 @@ fn expand(dir: &str, span: Span) -> TokenStream {
         const _: ::core::option::Option<&str> = ::core::option_env!("ALLOW_BREAKING_MIGRATIONS");
         const _: ::core::option::Option<&str> = ::core::option_env!("PGSHIFT_MANIFEST_DIR");
     };
-    let root = match std::env::var_os(MANIFEST_DIR_OVERRIDE).or_else(|| std::env::var_os("CARGO_MANIFEST_DIR")) {
+    let root = match std::env::var_os(MANIFEST_DIR_OVERRIDE)
+        .or_else(|| std::env::var_os("CARGO_MANIFEST_DIR"))
+    {
         Some(root) => PathBuf::from(root),
         None => {
-            return error_value(&tracked, syn::Error::new(span, "CARGO_MANIFEST_DIR is not set: build with cargo"));
+            return error_value(
+                &tracked,
+                syn::Error::new(span, "CARGO_MANIFEST_DIR is not set: build with cargo"),
+            );
         }
     };
     let analysis = analyze_dir(&root.join(dir), dir, &Options::from_env());
@@ -103,7 +110,10 @@ fn script(file: &AnalyzedFile, span: Span) -> Result<TokenStream, syn::Error> {
     let path = file.source.path.to_str().ok_or_else(|| {
         syn::Error::new(
             span,
-            format!("the path of `{}` is not valid UTF-8, so it cannot be embedded", file.source.display),
+            format!(
+                "the path of `{}` is not valid UTF-8, so it cannot be embedded",
+                file.source.display
+            ),
         )
     })?;
     let display = &file.source.display;
@@ -129,7 +139,10 @@ fn statement(s: &AnalyzedStatement) -> TokenStream {
     let column = s.position.column;
     let kind = syn::Ident::new(s.class.kind.name(), Span::call_site());
     let transaction = match s.class.transaction {
-        TransactionMode::Concurrently { keyword_start, keyword_end } => {
+        TransactionMode::Concurrently {
+            keyword_start,
+            keyword_end,
+        } => {
             let (a, b) = (keyword_start as u32, keyword_end as u32);
             quote!(::pgshift::__private::TransactionMode::Concurrently { keyword_start: #a, keyword_end: #b })
         }

@@ -26,12 +26,19 @@ impl std::fmt::Display for TestReport {
         if self.tested.is_empty() {
             return write!(f, "nothing to test: no pending migrations");
         }
-        write!(f, "{} pending migration(s) ran in one transaction and were rolled back:", self.tested.len())?;
+        write!(
+            f,
+            "{} pending migration(s) ran in one transaction and were rolled back:",
+            self.tested.len()
+        )?;
         for id in &self.tested {
             write!(f, "\n  ok  {id}")?;
         }
         for (id, n) in &self.skipped {
-            write!(f, "\n  skipped statement {n} of {id}: it cannot run inside a transaction")?;
+            write!(
+                f,
+                "\n  skipped statement {n} of {id}: it cannot run inside a transaction"
+            )?;
         }
         Ok(())
     }
@@ -47,7 +54,11 @@ impl Migrator<'_> {
         let mut report = TestReport::default();
         self.in_rolled_back_transaction(client, |client| {
             for m in &pending {
-                report.skipped.extend(run_transactional(client, m, &m.up, Direction::Up)?.into_iter().map(|i| (m.id.to_string(), i + 1)));
+                report.skipped.extend(
+                    run_transactional(client, m, &m.up, Direction::Up)?
+                        .into_iter()
+                        .map(|i| (m.id.to_string(), i + 1)),
+                );
                 report.tested.push(m.id.to_string());
             }
             Ok(())
@@ -96,14 +107,21 @@ impl Migrator<'_> {
             ))
             .map_err(Error::db("starting the test transaction"))?;
         let result = body(client);
-        client.simple_query("ROLLBACK").map_err(Error::db("rolling the test transaction back"))?;
+        client
+            .simple_query("ROLLBACK")
+            .map_err(Error::db("rolling the test transaction back"))?;
         result
     }
 }
 
 /// Runs a whole script in its transactional form inside the open transaction. Returns the
 /// indices of skipped statements.
-fn run_transactional(client: &mut Client, m: &Migration, script: &Script, direction: Direction) -> Result<Vec<usize>, Error> {
+fn run_transactional(
+    client: &mut Client,
+    m: &Migration,
+    script: &Script,
+    direction: Direction,
+) -> Result<Vec<usize>, Error> {
     if script.statements.is_empty() {
         return Ok(Vec::new());
     }
@@ -112,13 +130,18 @@ fn run_transactional(client: &mut Client, m: &Migration, script: &Script, direct
     if let Err(e) = client.simple_query(&text) {
         let db = e.as_db_error();
         let offset = match db.and_then(|d| d.position()) {
-            Some(postgres::error::ErrorPosition::Original(p)) => {
-                text.char_indices().nth((*p as usize).saturating_sub(1)).map(|(b, _)| start + b)
-            }
+            Some(postgres::error::ErrorPosition::Original(p)) => text
+                .char_indices()
+                .nth((*p as usize).saturating_sub(1))
+                .map(|(b, _)| start + b),
             _ => None,
         };
         let statement = offset.map(|o| {
-            range.clone().rev().find(|&i| script.statements[i].start as usize <= o).unwrap_or(0)
+            range
+                .clone()
+                .rev()
+                .find(|&i| script.statements[i].start as usize <= o)
+                .unwrap_or(0)
         });
         return Err(Error::Migration(Box::new(MigrationError {
             id: m.id.to_string(),
@@ -182,20 +205,28 @@ SELECT line FROM (
 "#;
 
 fn snapshot(client: &mut Client) -> Result<Vec<String>, Error> {
-    let messages = client.simple_query(SNAPSHOT_SQL).map_err(Error::db("reading the schema"))?;
-    let mut lines: Vec<String> = rows(&messages).map(|r| r.get(0).unwrap_or_default().to_string()).collect();
+    let messages = client
+        .simple_query(SNAPSHOT_SQL)
+        .map_err(Error::db("reading the schema"))?;
+    let mut lines: Vec<String> = rows(&messages)
+        .map(|r| r.get(0).unwrap_or_default().to_string())
+        .collect();
     lines.sort();
     Ok(lines)
 }
 
 fn first_difference(before: &[String], after: &[String]) -> Option<String> {
     if let Some(extra) = after.iter().find(|l| before.binary_search(l).is_err()) {
-        return Some(format!("{extra} is left behind (the down file does not undo it)"));
+        return Some(format!(
+            "{extra} is left behind (the down file does not undo it)"
+        ));
     }
     before
         .iter()
         .find(|l| after.binary_search(l).is_err())
-        .map(|missing| format!("{missing} is gone (the down file removes something the up file did not add)"))
+        .map(|missing| {
+            format!("{missing} is gone (the down file removes something the up file did not add)")
+        })
 }
 
 #[cfg(test)]
@@ -206,7 +237,10 @@ mod tests {
     fn difference_names_what_is_left_behind_first() {
         let before = vec!["a".to_string(), "c".to_string()];
         let after = vec!["a".to_string(), "b".to_string()];
-        assert_eq!(first_difference(&before, &after).unwrap(), "b is left behind (the down file does not undo it)");
+        assert_eq!(
+            first_difference(&before, &after).unwrap(),
+            "b is left behind (the down file does not undo it)"
+        );
         assert!(first_difference(&before, &before).is_none());
     }
 }

@@ -15,8 +15,14 @@ pub fn url_from_env() -> Option<String> {
 /// Connects to `url` (a `postgres://` URL or a `key=value` string). Errors name the target
 /// with its password removed.
 pub fn connect(url: &str) -> Result<Client, Error> {
-    let config: Config = url.parse().map_err(|source| Error::Connect { target: redact(url), source })?;
-    config.connect(NoTls).map_err(|source| Error::Connect { target: redact(url), source })
+    let config: Config = url.parse().map_err(|source| Error::Connect {
+        target: redact(url),
+        source,
+    })?;
+    config.connect(NoTls).map_err(|source| Error::Connect {
+        target: redact(url),
+        source,
+    })
 }
 
 /// Connects to `POSTGRES_URL` or `DATABASE_URL`.

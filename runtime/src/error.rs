@@ -71,7 +71,9 @@ pub enum Error {
     Rollback(String),
 
     /// The history table was written by a newer pgshift with a format this one cannot read.
-    #[error("the history table {table} has format {found}, newer than this pgshift understands ({known}): upgrade pgshift")]
+    #[error(
+        "the history table {table} has format {found}, newer than this pgshift understands ({known}): upgrade pgshift"
+    )]
     HistoryFormat {
         /// Qualified table name.
         table: String,
@@ -127,7 +129,14 @@ pub struct Drift {
 fn drift_message(drift: &[Drift]) -> String {
     let list = drift
         .iter()
-        .map(|d| format!("{} (applied {}…, now {}…)", d.id, &d.applied[..d.applied.len().min(12)], &d.current[..d.current.len().min(12)]))
+        .map(|d| {
+            format!(
+                "{} (applied {}…, now {}…)",
+                d.id,
+                &d.applied[..d.applied.len().min(12)],
+                &d.current[..d.current.len().min(12)]
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
     format!(
@@ -263,7 +272,11 @@ impl fmt::Display for MigrationError {
             }
         }
         if !self.applied_before.is_empty() {
-            write!(f, "; applied before the failure: {}", self.applied_before.join(", "))?;
+            write!(
+                f,
+                "; applied before the failure: {}",
+                self.applied_before.join(", ")
+            )?;
         }
         Ok(())
     }
@@ -363,10 +376,19 @@ mod tests {
 
     #[test]
     fn redacts_every_form_of_password() {
-        assert_eq!(redact("postgresql://u:p%40ss@h/db?sslmode=require"), "postgresql://u:***@h/db?sslmode=require");
+        assert_eq!(
+            redact("postgresql://u:p%40ss@h/db?sslmode=require"),
+            "postgresql://u:***@h/db?sslmode=require"
+        );
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(redact("postgres://h/db?user=u&password=x"), "postgres://h/db?user=u&password=***");
-        assert_eq!(redact("host=h password='a b\\'c' dbname=d"), "host=h password=*** dbname=d");
+        assert_eq!(
+            redact("postgres://h/db?user=u&password=x"),
+            "postgres://h/db?user=u&password=***"
+        );
+        assert_eq!(
+            redact("host=h password='a b\\'c' dbname=d"),
+            "host=h password=*** dbname=d"
+        );
         assert_eq!(redact("password = x host=h"), "password=*** host=h");
         assert!(!redact("postgres://u:hunter2@h").contains("hunter2"));
     }

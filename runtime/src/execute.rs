@@ -80,7 +80,10 @@ fn slice(script: &Script, range: &Range<usize>) -> (usize, String) {
 
 /// The same slice with every `CONCURRENTLY` blanked out (same length, so offsets still map)
 /// and statements that have no transactional form blanked out entirely (test mode).
-pub(crate) fn transactional_slice(script: &Script, range: &Range<usize>) -> (usize, String, Vec<usize>) {
+pub(crate) fn transactional_slice(
+    script: &Script,
+    range: &Range<usize>,
+) -> (usize, String, Vec<usize>) {
     let (start, text) = slice(script, range);
     let mut bytes = text.into_bytes();
     let mut skipped = Vec::new();
@@ -94,7 +97,10 @@ pub(crate) fn transactional_slice(script: &Script, range: &Range<usize>) -> (usi
             }
         };
         match s.transaction {
-            TransactionMode::Concurrently { keyword_start, keyword_end } => blank(&mut bytes, keyword_start, keyword_end),
+            TransactionMode::Concurrently {
+                keyword_start,
+                keyword_end,
+            } => blank(&mut bytes, keyword_start, keyword_end),
             TransactionMode::Autocommit => {
                 blank(&mut bytes, s.start, s.end);
                 skipped.push(i);
@@ -143,11 +149,21 @@ pub(crate) fn revert(
     run_script(client, names, settings, m, script, Direction::Down, 0)
 }
 
-fn history_sql(names: &Names, m: &Migration, direction: Direction, state: RowState, steps_done: usize, ms: &str) -> String {
+fn history_sql(
+    names: &Names,
+    m: &Migration,
+    direction: Direction,
+    state: RowState,
+    steps_done: usize,
+    ms: &str,
+) -> String {
     match direction {
         Direction::Up => names.upsert_sql(m, state, steps_done, ms),
         Direction::Down => match state {
-            RowState::Applied => format!("DELETE FROM {} WHERE version = {}", names.qualified, m.version),
+            RowState::Applied => format!(
+                "DELETE FROM {} WHERE version = {}",
+                names.qualified, m.version
+            ),
             // Down scripts do not record progress: a rollback interrupted mid-way runs the
             // whole down file again (write such down files with IF EXISTS).
             RowState::Partial => "SELECT 1".to_string(),
@@ -176,12 +192,26 @@ fn run_script(
     }
     let last = steps.len().saturating_sub(1);
     for (k, step) in steps.iter().enumerate().skip(from) {
-        let state = if k == last { RowState::Applied } else { RowState::Partial };
+        let state = if k == last {
+            RowState::Applied
+        } else {
+            RowState::Partial
+        };
         let attempts = match step {
-            Step::Transaction(range) => {
-                run_transaction_step(client, names, settings, m, script, direction, range, state, k + 1)?
+            Step::Transaction(range) => run_transaction_step(
+                client,
+                names,
+                settings,
+                m,
+                script,
+                direction,
+                range,
+                state,
+                k + 1,
+            )?,
+            Step::Outside(i) => {
+                run_outside_step(client, names, settings, m, script, direction, *i, state, k)?
             }
-            Step::Outside(i) => run_outside_step(client, names, settings, m, script, direction, *i, state, k)?,
         };
         attempts_max = attempts_max.max(attempts);
     }
@@ -267,14 +297,26 @@ fn run_outside_step(
     }
     let reset = "RESET lock_timeout;\nRESET statement_timeout;";
     let fail_here = |e: &postgres::Error, attempt| {
-        fail(m, script, direction, e, Some(index), Some(line_col(&script.sql, statement.start as usize)), attempt)
+        fail(
+            m,
+            script,
+            direction,
+            e,
+            Some(index),
+            Some(line_col(&script.sql, statement.start as usize)),
+            attempt,
+        )
     };
     client.simple_query(&setup).map_err(|e| fail_here(&e, 1))?;
     let started = Instant::now();
     let mut attempt = 1;
     let result = loop {
         if prepare_concurrent_index(client, statement).map_err(|e| fail_here(&e, attempt))? {
-            log::info!("{}: index {} already exists and is valid, not building it again", m.id, statement.object.as_deref().unwrap_or("?"));
+            log::info!(
+                "{}: index {} already exists and is valid, not building it again",
+                m.id,
+                statement.object.as_deref().unwrap_or("?")
+            );
             break Ok(());
         }
         match client.simple_query(sql) {
@@ -301,17 +343,27 @@ fn run_outside_step(
         return Err(err);
     }
     let ms = started.elapsed().as_millis().to_string();
-    let record = format!("{reset}\n{};", history_sql(names, m, direction, state, steps_done_before + 1, &ms));
-    client.simple_query(&record).map_err(|e| fail_here(&e, attempt))?;
+    let record = format!(
+        "{reset}\n{};",
+        history_sql(names, m, direction, state, steps_done_before + 1, &ms)
+    );
+    client
+        .simple_query(&record)
+        .map_err(|e| fail_here(&e, attempt))?;
     Ok(attempt)
 }
 
 /// Before (re)building an index concurrently: an invalid leftover of an interrupted build is
 /// dropped; a valid one means the build already happened (returns true: skip it).
-fn prepare_concurrent_index(client: &mut Client, statement: &Statement) -> Result<bool, postgres::Error> {
-    let (StatementKind::CreateIndex, TransactionMode::Concurrently { .. }, Some(index)) =
-        (statement.kind, statement.transaction, statement.object.as_deref())
-    else {
+fn prepare_concurrent_index(
+    client: &mut Client,
+    statement: &Statement,
+) -> Result<bool, postgres::Error> {
+    let (StatementKind::CreateIndex, TransactionMode::Concurrently { .. }, Some(index)) = (
+        statement.kind,
+        statement.transaction,
+        statement.object.as_deref(),
+    ) else {
         return Ok(false);
     };
     let qualified = match statement.table.as_deref().and_then(|t| t.rsplit_once('.')) {
@@ -323,10 +375,15 @@ fn prepare_concurrent_index(client: &mut Client, statement: &Statement) -> Resul
         literal(&qualified)
     );
     let messages = client.simple_query(&query)?;
-    match rows(&messages).next().and_then(|r| r.get(0).map(|v| v == "true")) {
+    match rows(&messages)
+        .next()
+        .and_then(|r| r.get(0).map(|v| v == "true"))
+    {
         Some(true) => Ok(true),
         Some(false) => {
-            log::warn!("dropping invalid index {qualified} left by an interrupted concurrent build");
+            log::warn!(
+                "dropping invalid index {qualified} left by an interrupted concurrent build"
+            );
             client.simple_query(&format!("DROP INDEX CONCURRENTLY IF EXISTS {qualified}"))?;
             Ok(false)
         }
@@ -387,15 +444,28 @@ fn position_in_script(e: &postgres::Error, sent: &Sent<'_>) -> Option<usize> {
     let Some(ErrorPosition::Original(p)) = e.as_db_error()?.position() else {
         return None;
     };
-    let byte = sent.batch.char_indices().nth((*p as usize).checked_sub(1)?)?.0;
+    let byte = sent
+        .batch
+        .char_indices()
+        .nth((*p as usize).checked_sub(1)?)?
+        .0;
     let within = byte.checked_sub(sent.prefix_len)?;
     (within < sent.slice_len).then_some(sent.slice_start + within)
 }
 
-fn error_position_in_statement(e: &postgres::Error, script: &Script, index: usize) -> Option<(u32, u32)> {
+fn error_position_in_statement(
+    e: &postgres::Error,
+    script: &Script,
+    index: usize,
+) -> Option<(u32, u32)> {
     let s = &script.statements[index];
     let sql = script.statement_sql(index);
-    let sent = Sent { batch: sql, prefix_len: 0, slice_start: s.start as usize, slice_len: sql.len() };
+    let sent = Sent {
+        batch: sql,
+        prefix_len: 0,
+        slice_start: s.start as usize,
+        slice_len: sql.len(),
+    };
     position_in_script(e, &sent).map(|offset| line_col(&script.sql, offset))
 }
 
@@ -407,14 +477,21 @@ fn statement_at(script: &Script, range: &Range<usize>, offset: usize) -> usize {
         .unwrap_or(range.start)
 }
 
-fn replay(client: &mut Client, settings: &Settings, script: &Script, range: &Range<usize>) -> Option<usize> {
+fn replay(
+    client: &mut Client,
+    settings: &Settings,
+    script: &Script,
+    range: &Range<usize>,
+) -> Option<usize> {
     let begin = format!(
         "BEGIN; SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
         millis(settings.lock_timeout),
         millis(settings.statement_timeout)
     );
     client.simple_query(&begin).ok()?;
-    let failed = range.clone().find(|&i| client.simple_query(script.statement_sql(i)).is_err());
+    let failed = range
+        .clone()
+        .find(|&i| client.simple_query(script.statement_sql(i)).is_err());
     let _ = client.simple_query("ROLLBACK");
     failed
 }
@@ -441,14 +518,18 @@ fn fail(
         hint: db.and_then(|d| d.hint()).map(str::to_string),
         attempts,
         blockers: Vec::new(),
-        table: statement.and_then(|i| script.statements[i].table.as_deref()).map(str::to_string),
+        table: statement
+            .and_then(|i| script.statements[i].table.as_deref())
+            .map(str::to_string),
         applied_before: Vec::new(),
     })
 }
 
 /// Lists the sessions holding granted locks on the table the failed statement needed.
 fn add_blockers(client: &mut Client, err: &mut MigrationError) {
-    let Some(table) = err.table.clone() else { return };
+    let Some(table) = err.table.clone() else {
+        return;
+    };
     let query = format!(
         "SELECT a.pid::text, coalesce(a.state, ''), coalesce(a.application_name, ''), \
          left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 160), \
@@ -476,22 +557,45 @@ mod tests {
     use crate::migration::Statement;
 
     fn stmt(start: u32, end: u32, transaction: TransactionMode) -> Statement {
-        Statement::new(start, end, 1, 1, StatementKind::Other, transaction, None, None)
+        Statement::new(
+            start,
+            end,
+            1,
+            1,
+            StatementKind::Other,
+            transaction,
+            None,
+            None,
+        )
     }
 
     #[test]
     fn steps_group_transactional_runs() {
         let t = TransactionMode::Transactional;
-        let c = TransactionMode::Concurrently { keyword_start: 0, keyword_end: 0 };
+        let c = TransactionMode::Concurrently {
+            keyword_start: 0,
+            keyword_end: 0,
+        };
         let script = Script::new(
             "x".into(),
             "x".repeat(100),
             String::new(),
-            vec![stmt(0, 1, t), stmt(2, 3, t), stmt(4, 5, c), stmt(6, 7, t), stmt(8, 9, c)],
+            vec![
+                stmt(0, 1, t),
+                stmt(2, 3, t),
+                stmt(4, 5, c),
+                stmt(6, 7, t),
+                stmt(8, 9, c),
+            ],
         );
         assert_eq!(
             steps(&script),
-            [Step::Transaction(0..2), Step::Outside(2), Step::Transaction(3..4), Step::Outside(4)]
+            [
+                Step::Transaction(0..2),
+                Step::Outside(2),
+                Step::Transaction(3..4),
+                Step::Outside(4)
+            ]
         );
     }
 
@@ -506,7 +610,14 @@ mod tests {
             sql.into(),
             String::new(),
             vec![
-                stmt(0, 36, TransactionMode::Concurrently { keyword_start: kw, keyword_end: kw + 12 }),
+                stmt(
+                    0,
+                    36,
+                    TransactionMode::Concurrently {
+                        keyword_start: kw,
+                        keyword_end: kw + 12,
+                    },
+                ),
                 stmt(v, v + 8, TransactionMode::Autocommit),
                 stmt(s, s + 8, TransactionMode::Transactional),
             ],
@@ -514,7 +625,10 @@ mod tests {
         let (start, text, skipped) = transactional_slice(&script, &(0..3));
         assert_eq!(start, 0);
         assert_eq!(text.len(), sql.len());
-        assert_eq!(text, "CREATE INDEX              i ON t (a);\n        ;\nSELECT 1");
+        assert_eq!(
+            text,
+            "CREATE INDEX              i ON t (a);\n        ;\nSELECT 1"
+        );
         assert_eq!(skipped, [1]);
     }
 

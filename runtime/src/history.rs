@@ -155,7 +155,13 @@ COMMENT ON TABLE {t} IS {c};\n",
     }
 
     /// Inserts or advances a migration's row. `execution_ms` is SQL (an expression).
-    pub fn upsert_sql(&self, m: &Migration, state: RowState, steps_done: usize, execution_ms: &str) -> String {
+    pub fn upsert_sql(
+        &self,
+        m: &Migration,
+        state: RowState,
+        steps_done: usize,
+        execution_ms: &str,
+    ) -> String {
         format!(
             "INSERT INTO {t} (version, name, checksum, state, steps_done, execution_ms, down_sql, down_checksum, down_steps, pgshift_version) \
              VALUES ({v}, {n}, {c}, '{s}', {d}, {ms}, {ds}, {dc}, {dp}, {pv}) \
@@ -198,7 +204,9 @@ impl Summary {
         let get = |i: usize| row.get(i).unwrap_or_default();
         Summary {
             in_recovery: get(0) == "true",
-            format: get(1).strip_prefix(COMMENT_PREFIX).and_then(|f| f.trim().parse().ok()),
+            format: get(1)
+                .strip_prefix(COMMENT_PREFIX)
+                .and_then(|f| f.trim().parse().ok()),
             count: get(2).parse().unwrap_or(0),
             digest: get(3).to_string(),
         }
@@ -232,7 +240,10 @@ pub(crate) fn rows(messages: &[SimpleQueryMessage]) -> impl Iterator<Item = &Sim
 
 /// The history rows among a response that also holds other statements' rows.
 pub(crate) fn history_rows(messages: &[SimpleQueryMessage]) -> Vec<HistoryRow> {
-    rows(messages).filter(|r| r.len() == 7).map(parse_row).collect()
+    rows(messages)
+        .filter(|r| r.len() == 7)
+        .map(parse_row)
+        .collect()
 }
 
 pub(crate) fn parse_row(row: &SimpleQueryRow) -> HistoryRow {
@@ -241,7 +252,11 @@ pub(crate) fn parse_row(row: &SimpleQueryRow) -> HistoryRow {
         version: get(0).parse().unwrap_or(0),
         name: get(1).to_string(),
         checksum: get(2).to_string(),
-        state: if get(3) == "partial" { RowState::Partial } else { RowState::Applied },
+        state: if get(3) == "partial" {
+            RowState::Partial
+        } else {
+            RowState::Applied
+        },
         steps_done: get(4).parse().unwrap_or(0),
         applied_at: get(5).to_string(),
         execution_ms: get(6).parse().unwrap_or(0),
@@ -269,7 +284,10 @@ pub(crate) fn encode_steps(script: &Script) -> String {
         .statements
         .iter()
         .map(|s| match s.transaction {
-            TransactionMode::Concurrently { keyword_start, keyword_end } => {
+            TransactionMode::Concurrently {
+                keyword_start,
+                keyword_end,
+            } => {
                 format!("c:{}-{}:{}-{}", s.start, s.end, keyword_start, keyword_end)
             }
             TransactionMode::Autocommit => format!("a:{}-{}", s.start, s.end),
@@ -290,17 +308,31 @@ pub(crate) fn decode_script(path: String, sql: String, steps: &str) -> Script {
             let (a, b) = p?.split_once('-')?;
             Some((a.parse().ok()?, b.parse().ok()?))
         };
-        let Some((start, end)) = span(parts.next()) else { continue };
+        let Some((start, end)) = span(parts.next()) else {
+            continue;
+        };
         if end as usize > sql.len() || start > end {
             continue;
         }
         let transaction = match (mode, span(parts.next())) {
-            ("c", Some((keyword_start, keyword_end))) => TransactionMode::Concurrently { keyword_start, keyword_end },
+            ("c", Some((keyword_start, keyword_end))) => TransactionMode::Concurrently {
+                keyword_start,
+                keyword_end,
+            },
             ("a", _) | ("c", None) => TransactionMode::Autocommit,
             _ => TransactionMode::Transactional,
         };
         let (line, column) = crate::execute::line_col(&sql, start as usize);
-        statements.push(Statement::new(start, end, line, column, StatementKind::Other, transaction, None, None));
+        statements.push(Statement::new(
+            start,
+            end,
+            line,
+            column,
+            StatementKind::Other,
+            transaction,
+            None,
+            None,
+        ));
     }
     let checksum = String::new();
     Script::new(path, sql, checksum, statements)

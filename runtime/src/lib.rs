@@ -52,8 +52,8 @@ pub use migrator::{
     DEFAULT_STATEMENT_TIMEOUT, MAX_RETRY_DELAY, Migrator, Rollback, UnknownMigrations,
 };
 pub use report::{
-    Applied, DownSource, MigrationState, Plan, PlannedMigration, PlannedStatement, PlannedStep, Report,
-    RollbackReport, RolledBack, Status, StatusEntry,
+    Applied, DownSource, MigrationState, Plan, PlannedMigration, PlannedStatement, PlannedStep,
+    Report, RollbackReport, RolledBack, Status, StatusEntry,
 };
 
 pub use postgres;
@@ -85,5 +85,7 @@ pub use pgshift_macros::embed_migrations;
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::migration::{Migration, Migrations, Script, Statement, StatementKind, TransactionMode};
+    pub use crate::migration::{
+        Migration, Migrations, Script, Statement, StatementKind, TransactionMode,
+    };
 }

@@ -10,7 +10,11 @@ use crate::migration::{Migration, Migrations, Script, Statement, StatementKind, 
 
 /// Analyses the folder `dir` (named `display` in messages) and builds the migration set.
 /// Returns every problem instead when the analysis finds errors.
-pub fn load_dir(dir: &Path, display: &str, options: &Options) -> Result<(Migrations, Vec<Diagnostic>), Vec<Diagnostic>> {
+pub fn load_dir(
+    dir: &Path,
+    display: &str,
+    options: &Options,
+) -> Result<(Migrations, Vec<Diagnostic>), Vec<Diagnostic>> {
     let analysis = pgshift_core::analyze_dir(dir, display, options);
     if analysis.has_errors() {
         return Err(analysis.diagnostics);
@@ -29,9 +33,13 @@ fn script(file: AnalyzedFile) -> Script {
         .into_iter()
         .map(|s| {
             let transaction = match s.class.transaction {
-                pgshift_core::TransactionMode::Concurrently { keyword_start, keyword_end } => {
-                    TransactionMode::Concurrently { keyword_start: keyword_start as u32, keyword_end: keyword_end as u32 }
-                }
+                pgshift_core::TransactionMode::Concurrently {
+                    keyword_start,
+                    keyword_end,
+                } => TransactionMode::Concurrently {
+                    keyword_start: keyword_start as u32,
+                    keyword_end: keyword_end as u32,
+                },
                 pgshift_core::TransactionMode::Autocommit => TransactionMode::Autocommit,
                 _ => TransactionMode::Transactional,
             };
@@ -47,5 +55,10 @@ fn script(file: AnalyzedFile) -> Script {
             )
         })
         .collect();
-    Script::new(file.source.display, file.source.text, file.source.checksum, statements)
+    Script::new(
+        file.source.display,
+        file.source.text,
+        file.source.checksum,
+        statements,
+    )
 }

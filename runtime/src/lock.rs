@@ -61,7 +61,11 @@ impl<'c> LockGuard<'c> {
             Ok(messages) => Ok((LockGuard { client, key }, messages)),
             Err(e) if e.code().map(|c| c.code()) == Some("55P03") => {
                 let holder = holder(client, key);
-                Err(Error::LockWait { waited: started.elapsed(), key, holder })
+                Err(Error::LockWait {
+                    waited: started.elapsed(),
+                    key,
+                    holder,
+                })
             }
             Err(e) => {
                 // The lock may have been taken before a later statement failed.
@@ -105,7 +109,10 @@ impl DerefMut for LockGuard<'_> {
 
 impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
-        if let Err(e) = self.client.simple_query(&format!("SELECT pg_advisory_unlock({})", self.key)) {
+        if let Err(e) = self
+            .client
+            .simple_query(&format!("SELECT pg_advisory_unlock({})", self.key))
+        {
             // The connection is gone, and the server released the lock with it.
             log::debug!("releasing the migration lock: {e}");
         }

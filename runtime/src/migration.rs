@@ -240,7 +240,9 @@ impl Script {
 
     /// Whether every statement runs inside a transaction.
     pub fn is_transactional(&self) -> bool {
-        self.statements.iter().all(|s| s.transaction.is_transactional())
+        self.statements
+            .iter()
+            .all(|s| s.transaction.is_transactional())
     }
 }
 
@@ -273,7 +275,13 @@ impl Migration {
     }
 
     #[doc(hidden)]
-    pub const fn __new(version: i64, name: &'static str, id: &'static str, up: Script, down: Script) -> Self {
+    pub const fn __new(
+        version: i64,
+        name: &'static str,
+        id: &'static str,
+        up: Script,
+        down: Script,
+    ) -> Self {
         Migration {
             version,
             name: Cow::Borrowed(name),
@@ -309,13 +317,17 @@ pub struct Migrations {
 impl Migrations {
     #[doc(hidden)]
     pub const fn __new(list: &'static [Migration]) -> Self {
-        Migrations { list: Cow::Borrowed(list) }
+        Migrations {
+            list: Cow::Borrowed(list),
+        }
     }
 
     /// A set from migrations built at run time (sorted by version here).
     pub fn from_vec(mut list: Vec<Migration>) -> Self {
         list.sort_by_key(|m| m.version);
-        Migrations { list: Cow::Owned(list) }
+        Migrations {
+            list: Cow::Owned(list),
+        }
     }
 
     /// The migrations in version order.

@@ -194,8 +194,13 @@ impl<'m> Migrator<'m> {
         let summary = self.summary(client)?;
         if let Some(s) = &summary {
             self.check_summary(s)?;
-            let expected = history::digest(wanted.iter().map(|m| (m.version, m.checksum(), RowState::Applied)));
-            if s.format == Some(history::FORMAT) && s.count == wanted.len() && s.digest == expected {
+            let expected = history::digest(
+                wanted
+                    .iter()
+                    .map(|m| (m.version, m.checksum(), RowState::Applied)),
+            );
+            if s.format == Some(history::FORMAT) && s.count == wanted.len() && s.digest == expected
+            {
                 log::debug!("{} migration(s) applied, nothing pending", wanted.len());
                 return Ok(Report::default());
             }
@@ -208,9 +213,13 @@ impl<'m> Migrator<'m> {
         };
         let hardening = "SELECT set_config('client_connection_check_interval', '1000', false) \
                          WHERE current_setting('server_version_num')::int >= 140000;";
-        let (mut guard, messages) =
-            LockGuard::acquire(client, key, self.advisory_lock_timeout, &format!("{hardening} {read}"))
-                .map_err(standby_if_read_only)?;
+        let (mut guard, messages) = LockGuard::acquire(
+            client,
+            key,
+            self.advisory_lock_timeout,
+            &format!("{hardening} {read}"),
+        )
+        .map_err(standby_if_read_only)?;
         let rows = history::history_rows(&messages);
         let result = self.apply_pending(&mut guard, wanted, &rows);
         let _ = guard.simple_query(
@@ -220,12 +229,20 @@ impl<'m> Migrator<'m> {
         result
     }
 
-    fn apply_pending(&self, client: &mut Client, wanted: &[Migration], rows: &[HistoryRow]) -> Result<Report, Error> {
+    fn apply_pending(
+        &self,
+        client: &mut Client,
+        wanted: &[Migration],
+        rows: &[HistoryRow],
+    ) -> Result<Report, Error> {
         let by_version: HashMap<i64, &HistoryRow> = rows.iter().map(|r| (r.version, r)).collect();
         self.check_drift(rows)?;
         let unknown = self.unknown_rows(rows)?;
         let max_applied = rows.iter().map(|r| r.version).max();
-        let mut report = Report { applied: Vec::new(), unknown };
+        let mut report = Report {
+            applied: Vec::new(),
+            unknown,
+        };
         for m in wanted {
             let (from, resumed) = match by_version.get(&m.version) {
                 Some(row) if row.state == RowState::Applied => continue,
@@ -233,7 +250,10 @@ impl<'m> Migrator<'m> {
                 None => (0, false),
             };
             if !resumed && max_applied.is_some_and(|max| m.version < max) {
-                log::warn!("{}: applying out of order (a newer migration is already applied)", m.id);
+                log::warn!(
+                    "{}: applying out of order (a newer migration is already applied)",
+                    m.id
+                );
             }
             match execute::apply(client, &self.names, &self.settings, m, from) {
                 Ok(outcome) => {
@@ -279,7 +299,8 @@ impl<'m> Migrator<'m> {
     }
 
     fn check_drift(&self, rows: &[HistoryRow]) -> Result<(), Error> {
-        let known: HashMap<i64, &Migration> = self.migrations.iter().map(|m| (m.version, m)).collect();
+        let known: HashMap<i64, &Migration> =
+            self.migrations.iter().map(|m| (m.version, m)).collect();
         let drift: Vec<Drift> = rows
             .iter()
             .filter_map(|r| {
@@ -291,7 +312,11 @@ impl<'m> Migrator<'m> {
                 })
             })
             .collect();
-        if drift.is_empty() { Ok(()) } else { Err(Error::Drift(drift)) }
+        if drift.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Drift(drift))
+        }
     }
 
     fn unknown_rows(&self, rows: &[HistoryRow]) -> Result<Vec<HistoryRow>, Error> {
@@ -336,20 +361,35 @@ impl<'m> Migrator<'m> {
                         steps_done: r.steps_done,
                         steps: execute::steps(&m.up).len(),
                     },
-                    Some(r) => MigrationState::Applied { at: r.applied_at.clone(), execution_ms: r.execution_ms },
+                    Some(r) => MigrationState::Applied {
+                        at: r.applied_at.clone(),
+                        execution_ms: r.execution_ms,
+                    },
                 };
-                StatusEntry { version: m.version, id: m.id.to_string(), state }
+                StatusEntry {
+                    version: m.version,
+                    id: m.id.to_string(),
+                    state,
+                }
             })
             .collect();
-        for r in rows.iter().filter(|r| !self.migrations.iter().any(|m| m.version == r.version)) {
+        for r in rows
+            .iter()
+            .filter(|r| !self.migrations.iter().any(|m| m.version == r.version))
+        {
             entries.push(StatusEntry {
                 version: r.version,
                 id: r.id(),
-                state: MigrationState::Unknown { at: r.applied_at.clone() },
+                state: MigrationState::Unknown {
+                    at: r.applied_at.clone(),
+                },
             });
         }
         entries.sort_by_key(|e| e.version);
-        Ok(Status { entries, history_exists })
+        Ok(Status {
+            entries,
+            history_exists,
+        })
     }
 
     /// Dry run: reads the history (no lock, no writes) and returns what `migrate` would do.
@@ -396,14 +436,20 @@ impl<'m> Migrator<'m> {
         } else {
             return Ok(RollbackReport::default());
         }
-        let (mut guard, messages) = LockGuard::acquire(client, self.lock_key(), self.advisory_lock_timeout, &self.names.select_sql())
-            .map_err(standby_if_read_only)?;
+        let (mut guard, messages) = LockGuard::acquire(
+            client,
+            self.lock_key(),
+            self.advisory_lock_timeout,
+            &self.names.select_sql(),
+        )
+        .map_err(standby_if_read_only)?;
         let mut rows = history::history_rows(&messages);
         rows.sort_by_key(|r| std::cmp::Reverse(r.version));
         let chosen: Vec<&HistoryRow> = match &what {
             Rollback::Steps(n) => rows.iter().take(*n).collect(),
             Rollback::To(target) => {
-                let matches = |r: &HistoryRow| r.id() == *target || target.parse::<i64>() == Ok(r.version);
+                let matches =
+                    |r: &HistoryRow| r.id() == *target || target.parse::<i64>() == Ok(r.version);
                 let Some(t) = rows.iter().find(|r| matches(r)) else {
                     return Err(match self.migrations.find(target) {
                         Some(m) => Error::Rollback(format!(
@@ -418,30 +464,47 @@ impl<'m> Migrator<'m> {
         };
         let mut report = RollbackReport::default();
         for row in chosen {
-            let known = self.migrations.iter().find(|m| m.version == row.version && m.checksum() == row.checksum);
+            let known = self
+                .migrations
+                .iter()
+                .find(|m| m.version == row.version && m.checksum() == row.checksum);
             let (migration, script, source) = match known {
                 Some(m) => (m.clone(), m.down.clone(), DownSource::Binary),
                 None => {
                     let messages = guard
                         .simple_query(&self.names.down_sql(row.version))
                         .map_err(Error::db("reading a stored down script"))?;
-                    let r = history::rows(&messages)
-                        .next()
-                        .ok_or_else(|| Error::Rollback(format!("{} vanished from the history table", row.id())))?;
+                    let r = history::rows(&messages).next().ok_or_else(|| {
+                        Error::Rollback(format!("{} vanished from the history table", row.id()))
+                    })?;
                     let path = format!("{}.down.sql (from the history table)", row.id());
                     let script = history::decode_script(
                         path,
                         r.get(0).unwrap_or_default().to_string(),
                         r.get(1).unwrap_or_default(),
                     );
-                    let stub = Migration::new(row.version, row.name.clone(), row.id(), script.clone(), script.clone());
+                    let stub = Migration::new(
+                        row.version,
+                        row.name.clone(),
+                        row.id(),
+                        script.clone(),
+                        script.clone(),
+                    );
                     (stub, script, DownSource::History)
                 }
             };
             match execute::revert(&mut guard, &self.names, &self.settings, &migration, &script) {
                 Ok(outcome) => {
-                    log::info!("rolled back {} in {} ms", row.id(), outcome.duration.as_millis());
-                    report.rolled_back.push(RolledBack { id: row.id(), duration: outcome.duration, source });
+                    log::info!(
+                        "rolled back {} in {} ms",
+                        row.id(),
+                        outcome.duration.as_millis()
+                    );
+                    report.rolled_back.push(RolledBack {
+                        id: row.id(),
+                        duration: outcome.duration,
+                        source,
+                    });
                 }
                 Err(mut e) => {
                     e.applied_before = report.rolled_back.iter().map(|r| r.id.clone()).collect();
@@ -456,16 +519,26 @@ impl<'m> Migrator<'m> {
         &self.settings
     }
 
-    pub(crate) fn pending_for_check(&self, client: &mut Client) -> Result<Vec<&'m Migration>, Error> {
+    pub(crate) fn pending_for_check(
+        &self,
+        client: &mut Client,
+    ) -> Result<Vec<&'m Migration>, Error> {
         let wanted = self.wanted()?;
         let rows = history::read(client, &self.names)?.unwrap_or_default();
         self.check_drift(&rows)?;
-        Ok(wanted.iter().filter(|m| !rows.iter().any(|r| r.version == m.version)).collect())
+        Ok(wanted
+            .iter()
+            .filter(|m| !rows.iter().any(|r| r.version == m.version))
+            .collect())
     }
 }
 
 fn standby_if_read_only(e: Error) -> Error {
-    if e.sqlstate() == Some("25006") { Error::Standby } else { e }
+    if e.sqlstate() == Some("25006") {
+        Error::Standby
+    } else {
+        e
+    }
 }
 
 fn planned(m: &Migration, from_step: usize) -> PlannedMigration {
@@ -481,9 +554,20 @@ fn planned(m: &Migration, from_step: usize) -> PlannedMigration {
     let steps = execute::steps(&m.up)
         .into_iter()
         .map(|step| match step {
-            Step::Transaction(range) => PlannedStep { in_transaction: true, statements: range.map(statement).collect() },
-            Step::Outside(i) => PlannedStep { in_transaction: false, statements: vec![statement(i)] },
+            Step::Transaction(range) => PlannedStep {
+                in_transaction: true,
+                statements: range.map(statement).collect(),
+            },
+            Step::Outside(i) => PlannedStep {
+                in_transaction: false,
+                statements: vec![statement(i)],
+            },
         })
         .collect();
-    PlannedMigration { id: m.id.to_string(), file: m.up.path.to_string(), from_step, steps }
+    PlannedMigration {
+        id: m.id.to_string(),
+        file: m.up.path.to_string(),
+        from_step,
+        steps,
+    }
 }

@@ -58,7 +58,11 @@ impl fmt::Display for Report {
                 f,
                 "\nwarning: the database has {} migration(s) this binary does not know ({}): this binary may be older than the last deploy",
                 self.unknown.len(),
-                self.unknown.iter().map(HistoryRow::id).collect::<Vec<_>>().join(", ")
+                self.unknown
+                    .iter()
+                    .map(HistoryRow::id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )?;
         }
         Ok(())
@@ -185,13 +189,22 @@ pub struct Status {
 impl Status {
     /// Entries in a given state (by [`MigrationState::label`]).
     pub fn count(&self, label: &str) -> usize {
-        self.entries.iter().filter(|e| e.state.label() == label).count()
+        self.entries
+            .iter()
+            .filter(|e| e.state.label() == label)
+            .count()
     }
 }
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let width = self.entries.iter().map(|e| e.id.len()).max().unwrap_or(2).max(9);
+        let width = self
+            .entries
+            .iter()
+            .map(|e| e.id.len())
+            .max()
+            .unwrap_or(2)
+            .max(9);
         write!(f, "{:<width$}  {:<8}  details", "migration", "state")?;
         for e in &self.entries {
             let details = match &e.state {
@@ -205,13 +218,23 @@ impl fmt::Display for Status {
                     &applied[..applied.len().min(12)],
                     &current[..current.len().min(12)]
                 ),
-                MigrationState::Unknown { at } => format!("applied {at} by a binary that knows it; this one does not"),
+                MigrationState::Unknown { at } => {
+                    format!("applied {at} by a binary that knows it; this one does not")
+                }
             };
             write!(f, "\n{:<width$}  {:<8}  {}", e.id, e.state.label(), details)?;
         }
         let pending = self.count("pending") + self.count("partial");
-        write!(f, "\n{} applied, {} pending", self.count("applied"), pending)?;
-        for (label, what) in [("drift", "changed after applying"), ("unknown", "unknown to this binary")] {
+        write!(
+            f,
+            "\n{} applied, {} pending",
+            self.count("applied"),
+            pending
+        )?;
+        for (label, what) in [
+            ("drift", "changed after applying"),
+            ("unknown", "unknown to this binary"),
+        ] {
             let n = self.count(label);
             if n > 0 {
                 write!(f, ", {n} {what}")?;
@@ -303,12 +326,24 @@ impl fmt::Display for Plan {
                 write!(f, " — resuming at step {}", m.from_step + 1)?;
             }
             for (i, step) in m.steps.iter().enumerate().skip(m.from_step) {
-                let mode = if step.in_transaction { "in one transaction" } else { "outside a transaction" };
+                let mode = if step.in_transaction {
+                    "in one transaction"
+                } else {
+                    "outside a transaction"
+                };
                 write!(f, "\n  step {} ({mode}):", i + 1)?;
                 for s in &step.statements {
                     let first = s.sql.lines().next().unwrap_or("");
-                    let more = if s.sql.lines().nth(1).is_some() { " …" } else { "" };
-                    write!(f, "\n    {:>3}. line {:<4} {:<14} {first}{more}", s.number, s.line, s.kind)?;
+                    let more = if s.sql.lines().nth(1).is_some() {
+                        " …"
+                    } else {
+                        ""
+                    };
+                    write!(
+                        f,
+                        "\n    {:>3}. line {:<4} {:<14} {first}{more}",
+                        s.number, s.line, s.kind
+                    )?;
                 }
             }
         }
@@ -317,7 +352,11 @@ impl fmt::Display for Plan {
                 f,
                 "\n\nwarning: the database has {} migration(s) this binary does not know: {}",
                 self.unknown.len(),
-                self.unknown.iter().map(HistoryRow::id).collect::<Vec<_>>().join(", ")
+                self.unknown
+                    .iter()
+                    .map(HistoryRow::id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )?;
         }
         Ok(())

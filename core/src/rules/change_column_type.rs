@@ -63,6 +63,12 @@ mod tests {
 
     #[test]
     fn ignores_defaults_and_not_null() {
-        assert!(check(&RULE, "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1, ALTER COLUMN b DROP NOT NULL;").is_empty());
+        assert!(
+            check(
+                &RULE,
+                "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1, ALTER COLUMN b DROP NOT NULL;"
+            )
+            .is_empty()
+        );
     }
 }

@@ -65,6 +65,12 @@ mod tests {
 
     #[test]
     fn ignores_other_alterations() {
-        assert!(check(&RULE, "ALTER TABLE t ADD COLUMN a int; ALTER TABLE t DROP CONSTRAINT c;").is_empty());
+        assert!(
+            check(
+                &RULE,
+                "ALTER TABLE t ADD COLUMN a int; ALTER TABLE t DROP CONSTRAINT c;"
+            )
+            .is_empty()
+        );
     }
 }

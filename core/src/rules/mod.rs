@@ -105,7 +105,11 @@ impl Context<'_> {
                 continue;
             }
             let mut j = i + 1;
-            while j < tokens.len() && skip.iter().any(|s| text_of(tokens[j]).eq_ignore_ascii_case(s)) {
+            while j < tokens.len()
+                && skip
+                    .iter()
+                    .any(|s| text_of(tokens[j]).eq_ignore_ascii_case(s))
+            {
                 j += 1;
             }
             if j < tokens.len() && ident_eq(text_of(tokens[j]), name) {
@@ -158,7 +162,12 @@ pub(crate) mod test_support {
         let mut out = Vec::new();
         for statement in &file.statements {
             let class = classify(&file, statement);
-            let ctx = Context { text: sql, file: &file, statement, class: &class };
+            let ctx = Context {
+                text: sql,
+                file: &file,
+                statement,
+                class: &class,
+            };
             for f in (rule.check)(&ctx) {
                 out.push((sql[f.offset..f.offset + f.len].to_string(), f));
             }
@@ -179,7 +188,13 @@ mod tests {
                 .unwrap()
                 .to_str()
                 .unwrap();
-            assert_eq!(rule.id.replace('-', "_"), stem, "rule {} lives in {}", rule.id, rule.source_file);
+            assert_eq!(
+                rule.id.replace('-', "_"),
+                stem,
+                "rule {} lives in {}",
+                rule.id,
+                rule.source_file
+            );
         }
     }
 

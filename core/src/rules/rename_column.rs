@@ -50,9 +50,17 @@ mod tests {
 
     #[test]
     fn flags_column_renames() {
-        let found = check(&RULE, "ALTER TABLE cases RENAME COLUMN title TO subject; ALTER TABLE t RENAME TO u;");
+        let found = check(
+            &RULE,
+            "ALTER TABLE cases RENAME COLUMN title TO subject; ALTER TABLE t RENAME TO u;",
+        );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].0, "RENAME COLUMN title");
-        assert!(found[0].1.message.contains("`title` of table `cases` to `subject`"));
+        assert!(
+            found[0]
+                .1
+                .message
+                .contains("`title` of table `cases` to `subject`")
+        );
     }
 }

@@ -29,7 +29,9 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
     vec![Finding {
         offset,
         len,
-        message: format!("renaming table `{table}` to `{new}` breaks the release that is still running"),
+        message: format!(
+            "renaming table `{table}` to `{new}` breaks the release that is still running"
+        ),
         help: format!(
             "create `{new}` as a new table, write to both and backfill, move reads to `{new}`, then drop \
              `{table}` in a later release; or rename it and keep `CREATE VIEW {table} AS SELECT * FROM {new}` \

@@ -1,0 +1,3 @@
+-- pgshift:allow drop-column -- the app stopped reading it in v42
+
+ALTER TABLE cases DROP COLUMN title;

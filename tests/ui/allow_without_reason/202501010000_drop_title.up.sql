@@ -1,0 +1,2 @@
+-- pgshift:allow drop-column
+ALTER TABLE cases DROP COLUMN title;

@@ -1,0 +1,1 @@
+CREATE TABLE case_notes (id bigint PRIMARY KEY);

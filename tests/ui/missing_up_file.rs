@@ -1,0 +1,5 @@
+static MIGRATIONS: pgshift::Migrations = pgshift::embed_migrations!("tests/ui/missing_up_file");
+
+fn main() {
+    let _ = &MIGRATIONS;
+}

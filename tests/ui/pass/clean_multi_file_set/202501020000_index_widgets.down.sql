@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY widgets_name_idx;

@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY widgets_name_idx ON widgets (name);

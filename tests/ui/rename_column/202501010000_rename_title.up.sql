@@ -1,0 +1,1 @@
+ALTER TABLE cases RENAME COLUMN title TO subject;

@@ -1,0 +1,8 @@
+-- Add the new column first.
+ALTER TABLE cases ADD COLUMN subject text;
+
+UPDATE cases SET subject = title;
+
+ALTER TABLE cases
+    ADD COLUMN closed_at timestamptz,
+    DROP COLUMN title;
