@@ -127,28 +127,41 @@ fn run_transactional(
     }
     let range = 0..script.statements.len();
     let (start, text, skipped) = transactional_slice(script, &range);
-    if let Err(e) = client.simple_query(&text) {
+    // The savepoint keeps the outer transaction usable to find the failing statement.
+    const PREFIX: &str = "SAVEPOINT pgshift_check;\n";
+    if let Err(e) = client.simple_query(&format!("{PREFIX}{text}")) {
+        let _ = client.simple_query("ROLLBACK TO SAVEPOINT pgshift_check");
         let db = e.as_db_error();
         let offset = match db.and_then(|d| d.position()) {
-            Some(postgres::error::ErrorPosition::Original(p)) => text
-                .char_indices()
-                .nth((*p as usize).saturating_sub(1))
+            Some(postgres::error::ErrorPosition::Original(p)) => (*p as usize)
+                .checked_sub(PREFIX.len() + 1)
+                .and_then(|p| text.char_indices().nth(p))
                 .map(|(b, _)| start + b),
             _ => None,
         };
-        let statement = offset.map(|o| {
-            range
-                .clone()
-                .rev()
-                .find(|&i| script.statements[i].start as usize <= o)
-                .unwrap_or(0)
-        });
+        let statement = match offset {
+            Some(o) => Some(range.clone().rev().find(|&i| script.statements[i].start as usize <= o).unwrap_or(0)),
+            None if range.len() == 1 => Some(0),
+            None => {
+                // No position from the server: replay statement by statement to find it.
+                let failed = range.clone().find(|&i| {
+                    let s = &script.statements[i];
+                    let sql = &text[s.start as usize - start..s.end as usize - start];
+                    client.simple_query(sql).is_err()
+                });
+                let _ = client.simple_query("ROLLBACK TO SAVEPOINT pgshift_check");
+                failed
+            }
+        };
+        let position = offset
+            .map(|o| line_col(&script.sql, o))
+            .or_else(|| statement.map(|i| (script.statements[i].line, script.statements[i].column)));
         return Err(Error::Migration(Box::new(MigrationError {
             id: m.id.to_string(),
             direction,
             file: script.path.to_string(),
             statement: statement.map(|i| i + 1),
-            position: offset.map(|o| line_col(&script.sql, o)),
+            position,
             sqlstate: e.code().map(|c| c.code().to_string()),
             message: db.map_or_else(|| e.to_string(), |d| d.message().to_string()),
             detail: db.and_then(|d| d.detail()).map(str::to_string),
@@ -172,7 +185,7 @@ WITH ns AS (
 SELECT line FROM (
   SELECT 'schema ' || nspname AS line FROM ns
   UNION ALL
-  SELECT 'relation ' || ns.nspname || '.' || c.relname || ' (' || c.relkind || ')'
+  SELECT 'relation ' || ns.nspname || '.' || c.relname || ' (' || c.relkind::text || ')'
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'i', 'I', 'c')
   UNION ALL
   SELECT 'column ' || ns.nspname || '.' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
@@ -194,7 +207,7 @@ SELECT line FROM (
   SELECT 'function ' || ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') ' || md5(p.prosrc)
     FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
   UNION ALL
-  SELECT 'type ' || ns.nspname || '.' || t.typname || ' (' || t.typtype || ')'
+  SELECT 'type ' || ns.nspname || '.' || t.typname || ' (' || t.typtype::text || ')'
          || coalesce(' ' || (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '')
     FROM pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.typtype IN ('e', 'd', 'r')
   UNION ALL

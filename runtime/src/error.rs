@@ -14,7 +14,7 @@ pub enum Error {
     NoUrl,
 
     /// Connecting failed. `target` is the URL with its password removed.
-    #[error("cannot connect to {target}: {source}")]
+    #[error("cannot connect to {target}: {}", describe(source))]
     Connect {
         /// The connection URL, redacted.
         target: String,
@@ -88,7 +88,7 @@ pub enum Error {
     Check(String),
 
     /// Any other database error, with what pgshift was doing.
-    #[error("database error while {context}: {source}")]
+    #[error("database error while {context}: {}", describe(source))]
     Database {
         /// What pgshift was doing.
         context: &'static str,
@@ -112,6 +112,22 @@ impl Error {
 
     pub(crate) fn db(context: &'static str) -> impl FnOnce(postgres::Error) -> Error {
         move |source| Error::Database { context, source }
+    }
+}
+
+/// The driver's error with the server's message, detail and SQLSTATE (its own `Display` says
+/// only "db error" for server errors), or the cause of a connection error.
+pub(crate) fn describe(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut s = format!("{} [SQLSTATE {}]", db.message(), db.code().code());
+        if let Some(detail) = db.detail() {
+            s.push_str(&format!("; detail: {detail}"));
+        }
+        return s;
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
     }
 }
 
