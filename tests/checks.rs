@@ -22,7 +22,13 @@ fn catalog(client: &mut postgres::Client) -> Vec<String> {
         .map(|r| r.get(0))
         .collect();
     if table_exists(client, "managed_migrations") {
-        for r in client.query("SELECT version::text || checksum || state FROM managed_migrations", &[]).unwrap() {
+        for r in client
+            .query(
+                "SELECT version::text || checksum || state FROM managed_migrations",
+                &[],
+            )
+            .unwrap()
+        {
             lines.push(r.get(0));
         }
     }
@@ -39,7 +45,10 @@ fn status_shows_applied_pending_drift_and_unknown() {
     assert!(!status.history_exists);
     assert_eq!(status.count("pending"), 3);
 
-    Migrator::new(&set).target("202501020000").migrate(&mut client).unwrap();
+    Migrator::new(&set)
+        .target("202501020000")
+        .migrate(&mut client)
+        .unwrap();
     let mut files = BASIC.to_vec();
     files[0].1 = "CREATE TABLE tenants (id bigint PRIMARY KEY);";
     files.push(("209901010000_later.up.sql", "SELECT 1;"));
@@ -50,7 +59,11 @@ fn status_shows_applied_pending_drift_and_unknown() {
         .unwrap();
 
     let status = Migrator::new(&changed).status(&mut client).unwrap();
-    let labels: Vec<(&str, &str)> = status.entries.iter().map(|e| (e.id.as_str(), e.state.label())).collect();
+    let labels: Vec<(&str, &str)> = status
+        .entries
+        .iter()
+        .map(|e| (e.id.as_str(), e.state.label()))
+        .collect();
     assert_eq!(
         labels,
         [
@@ -61,9 +74,14 @@ fn status_shows_applied_pending_drift_and_unknown() {
             ("209901010000_later", "pending"),
         ]
     );
-    assert!(matches!(status.entries[2].state, MigrationState::Applied { ref at, .. } if at.ends_with('Z')));
+    assert!(
+        matches!(status.entries[2].state, MigrationState::Applied { ref at, .. } if at.ends_with('Z'))
+    );
     let text = status.to_string();
-    assert!(text.contains("1 applied, 2 pending, 1 changed after applying, 1 unknown to this binary"), "{text}");
+    assert!(
+        text.contains("1 applied, 2 pending, 1 changed after applying, 1 unknown to this binary"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -73,20 +91,43 @@ fn dry_run_writes_nothing_and_lists_the_plan() {
     let (_dir, set) = set(BASIC);
     let before = catalog(&mut client);
     let plan = Migrator::new(&set).plan(&mut client).unwrap();
-    assert_eq!(catalog(&mut client), before, "a dry run on a fresh database creates nothing");
+    assert_eq!(
+        catalog(&mut client),
+        before,
+        "a dry run on a fresh database creates nothing"
+    );
     assert!(plan.creates_history_table);
     assert_eq!(plan.migrations.len(), 3);
     assert_eq!(plan.migrations[1].steps[0].statements.len(), 2);
     let text = plan.to_string();
-    assert!(text.contains("would create the history table public.managed_migrations"), "{text}");
-    assert!(text.contains("lock_timeout 5000 ms and statement_timeout 600000 ms"), "{text}");
+    assert!(
+        text.contains("would create the history table public.managed_migrations"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lock_timeout 5000 ms and statement_timeout 600000 ms"),
+        "{text}"
+    );
     assert!(text.contains("CREATE INDEX"), "{text}");
 
-    Migrator::new(&set).target("202501010000").migrate(&mut client).unwrap();
+    Migrator::new(&set)
+        .target("202501010000")
+        .migrate(&mut client)
+        .unwrap();
     let before = catalog(&mut client);
     let plan = Migrator::new(&set).plan(&mut client).unwrap();
-    assert_eq!(catalog(&mut client), before, "a dry run on a migrated database changes nothing");
-    assert_eq!(plan.migrations.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["202501020000_cases", "202501030000_case_priority"]);
+    assert_eq!(
+        catalog(&mut client),
+        before,
+        "a dry run on a migrated database changes nothing"
+    );
+    assert_eq!(
+        plan.migrations
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect::<Vec<_>>(),
+        ["202501020000_cases", "202501030000_case_priority"]
+    );
 }
 
 #[test]
@@ -94,13 +135,23 @@ fn dry_run_shows_steps_outside_a_transaction() {
     let db = TestDb::new();
     let mut client = db.connect();
     let (_dir, set) = set(&[
-        ("202501010000_t.up.sql", "CREATE TABLE t (a int);\nCREATE INDEX CONCURRENTLY t_a ON t (a);\nANALYZE t;"),
+        (
+            "202501010000_t.up.sql",
+            "CREATE TABLE t (a int);\nCREATE INDEX CONCURRENTLY t_a ON t (a);\nANALYZE t;",
+        ),
         ("202501010000_t.down.sql", "DROP TABLE t;"),
     ]);
     let plan = Migrator::new(&set).plan(&mut client).unwrap();
-    let steps: Vec<bool> = plan.migrations[0].steps.iter().map(|s| s.in_transaction).collect();
+    let steps: Vec<bool> = plan.migrations[0]
+        .steps
+        .iter()
+        .map(|s| s.in_transaction)
+        .collect();
     assert_eq!(steps, [true, false, true]);
-    assert!(plan.to_string().contains("step 2 (outside a transaction)"), "{plan}");
+    assert!(
+        plan.to_string().contains("step 2 (outside a transaction)"),
+        "{plan}"
+    );
 }
 
 #[test]
@@ -108,8 +159,14 @@ fn test_mode_runs_everything_and_leaves_nothing_behind() {
     let db = TestDb::new();
     let mut client = db.connect();
     let mut files = BASIC.to_vec();
-    files.push(("202501040000_index.up.sql", "CREATE INDEX CONCURRENTLY cases_title_idx ON cases (title);\nVACUUM cases;"));
-    files.push(("202501040000_index.down.sql", "DROP INDEX CONCURRENTLY cases_title_idx;"));
+    files.push((
+        "202501040000_index.up.sql",
+        "CREATE INDEX CONCURRENTLY cases_title_idx ON cases (title);\nVACUUM cases;",
+    ));
+    files.push((
+        "202501040000_index.down.sql",
+        "DROP INDEX CONCURRENTLY cases_title_idx;",
+    ));
     let (_dir, set) = set(&files);
     let before = catalog(&mut client);
     let report = Migrator::new(&set).test(&mut client).unwrap();
@@ -127,10 +184,16 @@ fn test_mode_reports_the_failing_migration_statement_and_position() {
     let (_dir, set) = set(&files);
     let before = catalog(&mut client);
     let err = Migrator::new(&set).test(&mut client).unwrap_err();
-    let Error::Migration(m) = &err else { panic!("{err}") };
+    let Error::Migration(m) = &err else {
+        panic!("{err}")
+    };
     assert_eq!(m.id, "202501030000_case_priority", "{m:?}");
     assert_eq!(m.statement, Some(2), "{m:?}");
-    assert_eq!(m.position, Some((2, 1)), "the server gives no position here: the statement start");
+    assert_eq!(
+        m.position,
+        Some((2, 1)),
+        "the server gives no position here: the statement start"
+    );
     assert_eq!(m.sqlstate.as_deref(), Some("42P01"));
     assert_eq!(catalog(&mut client), before);
 }
@@ -143,7 +206,9 @@ fn reversibility_check_catches_a_down_file_that_forgets_a_column() {
     files[4].1 = "ALTER TABLE cases ADD COLUMN priority int;\nALTER TABLE cases ADD COLUMN due_at timestamptz;";
     let (_dir, set) = set(&files);
     let before = catalog(&mut client);
-    let err = Migrator::new(&set).check_reversible(&mut client).unwrap_err();
+    let err = Migrator::new(&set)
+        .check_reversible(&mut client)
+        .unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("migration 202501030000_case_priority is not reversible")
@@ -153,6 +218,12 @@ fn reversibility_check_catches_a_down_file_that_forgets_a_column() {
     assert_eq!(catalog(&mut client), before);
 
     let (_dir, good) = common::set(BASIC);
-    assert_eq!(Migrator::new(&good).check_reversible(&mut client).unwrap().len(), 3);
+    assert_eq!(
+        Migrator::new(&good)
+            .check_reversible(&mut client)
+            .unwrap()
+            .len(),
+        3
+    );
     assert_eq!(catalog(&mut client), before);
 }

@@ -17,7 +17,12 @@ fn rollback_steps_runs_down_files_newest_first() {
     let report = migrator.rollback(&mut client, Rollback::Steps(2)).unwrap();
     let ids: Vec<&str> = report.rolled_back.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["202501030000_case_priority", "202501020000_cases"]);
-    assert!(report.rolled_back.iter().all(|r| r.source == DownSource::Binary));
+    assert!(
+        report
+            .rolled_back
+            .iter()
+            .all(|r| r.source == DownSource::Binary)
+    );
     assert_eq!(applied(&mut client), [202501010000]);
     assert!(!table_exists(&mut client, "cases"));
     assert!(table_exists(&mut client, "tenants"));
@@ -26,7 +31,13 @@ fn rollback_steps_runs_down_files_newest_first() {
     let report = migrator.rollback(&mut client, Rollback::Steps(5)).unwrap();
     assert_eq!(report.rolled_back.len(), 1);
     assert!(applied(&mut client).is_empty());
-    assert_eq!(migrator.rollback(&mut client, Rollback::Steps(1)).unwrap().to_string(), "nothing to roll back");
+    assert_eq!(
+        migrator
+            .rollback(&mut client, Rollback::Steps(1))
+            .unwrap()
+            .to_string(),
+        "nothing to roll back"
+    );
 }
 
 #[test]
@@ -37,13 +48,22 @@ fn rollback_to_keeps_the_target_applied() {
     let migrator = Migrator::new(&set);
     migrator.migrate(&mut client).unwrap();
 
-    let report = migrator.rollback(&mut client, Rollback::To("202501010000_tenants".into())).unwrap();
+    let report = migrator
+        .rollback(&mut client, Rollback::To("202501010000_tenants".into()))
+        .unwrap();
     assert_eq!(report.rolled_back.len(), 2);
     assert_eq!(applied(&mut client), [202501010000]);
 
-    let err = migrator.rollback(&mut client, Rollback::To("202501030000".into())).unwrap_err();
-    assert!(matches!(err, Error::Rollback(ref m) if m.contains("it is not applied")), "{err}");
-    let err = migrator.rollback(&mut client, Rollback::To("209901010000_nope".into())).unwrap_err();
+    let err = migrator
+        .rollback(&mut client, Rollback::To("202501030000".into()))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Rollback(ref m) if m.contains("it is not applied")),
+        "{err}"
+    );
+    let err = migrator
+        .rollback(&mut client, Rollback::To("209901010000_nope".into()))
+        .unwrap_err();
     assert!(matches!(err, Error::UnknownTarget(_)), "{err}");
 
     // Reapplying after a rollback works.
@@ -58,7 +78,9 @@ fn an_older_binary_rolls_back_a_migration_it_does_not_know_from_the_history() {
     Migrator::new(&newer).migrate(&mut client).unwrap();
 
     let (_dir2, older) = set(&BASIC[..4]);
-    let report = Migrator::new(&older).rollback(&mut client, Rollback::Steps(1)).unwrap();
+    let report = Migrator::new(&older)
+        .rollback(&mut client, Rollback::Steps(1))
+        .unwrap();
     assert_eq!(report.rolled_back[0].id, "202501030000_case_priority");
     assert_eq!(report.rolled_back[0].source, DownSource::History);
     assert_eq!(columns(&mut client, "cases"), ["id", "tenant_id", "title"]);
@@ -70,10 +92,19 @@ fn down_files_with_statements_outside_a_transaction_roll_back() {
     let db = TestDb::new();
     let mut client = db.connect();
     let (_dir, set) = set(&[
-        ("202501010000_items.up.sql", "CREATE TABLE items (id int, sku text);"),
+        (
+            "202501010000_items.up.sql",
+            "CREATE TABLE items (id int, sku text);",
+        ),
         ("202501010000_items.down.sql", "DROP TABLE items;"),
-        ("202501020000_sku_idx.up.sql", "CREATE INDEX CONCURRENTLY items_sku_idx ON items (sku);"),
-        ("202501020000_sku_idx.down.sql", "DROP INDEX CONCURRENTLY items_sku_idx;"),
+        (
+            "202501020000_sku_idx.up.sql",
+            "CREATE INDEX CONCURRENTLY items_sku_idx ON items (sku);",
+        ),
+        (
+            "202501020000_sku_idx.down.sql",
+            "DROP INDEX CONCURRENTLY items_sku_idx;",
+        ),
     ]);
     let migrator = Migrator::new(&set);
     migrator.migrate(&mut client).unwrap();
@@ -85,10 +116,15 @@ fn down_files_with_statements_outside_a_transaction_roll_back() {
     // The stored down SQL keeps its step plan too: an older binary can run it.
     migrator.migrate(&mut client).unwrap();
     let (_dir2, older) = common::set(&[
-        ("202501010000_items.up.sql", "CREATE TABLE items (id int, sku text);"),
+        (
+            "202501010000_items.up.sql",
+            "CREATE TABLE items (id int, sku text);",
+        ),
         ("202501010000_items.down.sql", "DROP TABLE items;"),
     ]);
-    let report = Migrator::new(&older).rollback(&mut client, Rollback::Steps(1)).unwrap();
+    let report = Migrator::new(&older)
+        .rollback(&mut client, Rollback::Steps(1))
+        .unwrap();
     assert_eq!(report.rolled_back[0].source, DownSource::History);
     assert!(!table_exists(&mut client, "items_sku_idx"));
 }
@@ -103,11 +139,21 @@ fn a_failing_down_file_keeps_the_history_row() {
     let migrator = Migrator::new(&set);
     migrator.migrate(&mut client).unwrap();
 
-    let err = migrator.rollback(&mut client, Rollback::Steps(1)).unwrap_err();
-    let Error::Migration(m) = &err else { panic!("{err}") };
+    let err = migrator
+        .rollback(&mut client, Rollback::Steps(1))
+        .unwrap_err();
+    let Error::Migration(m) = &err else {
+        panic!("{err}")
+    };
     assert_eq!(m.direction, pgshift::Direction::Down);
-    assert_eq!(m.file, "db/managed-migrations/202501030000_case_priority.down.sql");
+    assert_eq!(
+        m.file,
+        "db/managed-migrations/202501030000_case_priority.down.sql"
+    );
     assert_eq!(m.sqlstate.as_deref(), Some("42703"));
     assert_eq!(applied(&mut client).len(), 3);
-    assert_eq!(columns(&mut client, "cases"), ["id", "tenant_id", "title", "priority"]);
+    assert_eq!(
+        columns(&mut client, "cases"),
+        ["id", "tenant_id", "title", "priority"]
+    );
 }

@@ -132,6 +132,72 @@ impl Cluster {
         Cluster::persistent(dev_root(project_dir.as_ref()))
     }
 
+    /// A throwaway read-only standby of this cluster (a `pg_basebackup` of it, streaming from
+    /// it), for testing how clients treat replicas.
+    pub fn temporary_standby(&self) -> Result<Cluster, Error> {
+        let root = tempfile::Builder::new()
+            .prefix("pgshift-test-")
+            .tempdir()
+            .map_err(|e| Error::Io("creating a temporary folder".into(), e))?
+            .keep();
+        fs::write(root.join("owner.pid"), std::process::id().to_string())
+            .map_err(|e| Error::Io("writing owner.pid".into(), e))?;
+        let cleanup = Cleanup {
+            bins: self.bins.clone(),
+            root: root.clone(),
+            run_as: self.run_as,
+        };
+        TEMPORARY
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(cleanup.clone());
+        let result = (|| {
+            if let Some((uid, gid)) = self.run_as {
+                std::os::unix::fs::chown(&root, Some(uid.as_raw()), Some(gid.as_raw())).map_err(
+                    |e| Error::Io(format!("giving {} to the postgres user", root.display()), e),
+                )?;
+            }
+            let port = self.port.to_string();
+            let data = root.join("data");
+            let mut backup = Command::new(self.bins.path("pg_basebackup"));
+            backup.arg("-D").arg(&data).args([
+                "-R",
+                "-c",
+                "fast",
+                "-X",
+                "stream",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                SUPERUSER,
+            ]);
+            run(&mut backup, self.run_as, &root, "pg_basebackup")?;
+            append(
+                &data.join("postgresql.conf"),
+                &format!(
+                    "\nunix_socket_directories = '{}'\nhot_standby = on\n",
+                    root.display()
+                ),
+            )?;
+            let mut standby = Cluster {
+                root: root.clone(),
+                port: 0,
+                bins: self.bins.clone(),
+                run_as: self.run_as,
+                temporary: true,
+                started_here: false,
+            };
+            standby.start()?;
+            Ok(standby)
+        })();
+        if result.is_err() {
+            destroy(&cleanup);
+        }
+        result
+    }
+
     fn init_and_start(
         bins: Bins,
         run_as: Option<(Uid, Gid)>,

@@ -140,7 +140,13 @@ fn run_transactional(
             _ => None,
         };
         let statement = match offset {
-            Some(o) => Some(range.clone().rev().find(|&i| script.statements[i].start as usize <= o).unwrap_or(0)),
+            Some(o) => Some(
+                range
+                    .clone()
+                    .rev()
+                    .find(|&i| script.statements[i].start as usize <= o)
+                    .unwrap_or(0),
+            ),
             None if range.len() == 1 => Some(0),
             None => {
                 // No position from the server: replay statement by statement to find it.
@@ -153,9 +159,9 @@ fn run_transactional(
                 failed
             }
         };
-        let position = offset
-            .map(|o| line_col(&script.sql, o))
-            .or_else(|| statement.map(|i| (script.statements[i].line, script.statements[i].column)));
+        let position = offset.map(|o| line_col(&script.sql, o)).or_else(|| {
+            statement.map(|i| (script.statements[i].line, script.statements[i].column))
+        });
         return Err(Error::Migration(Box::new(MigrationError {
             id: m.id.to_string(),
             direction,

@@ -53,8 +53,13 @@ impl<'c> LockGuard<'c> {
         let started = Instant::now();
         // `SET` (not LOCAL) inside this implicit transaction is undone if the lock times out,
         // and reset explicitly otherwise.
+        // While the lock is held, the server checks every second that this client is still
+        // there (PostgreSQL 14+), so a runner that dies mid-statement is aborted promptly
+        // instead of finishing the migration on its own and holding locks meanwhile.
         let sql = format!(
-            "SET lock_timeout = {}; SELECT pg_advisory_lock({key}); RESET lock_timeout; {then}",
+            "SET lock_timeout = {}; SELECT pg_advisory_lock({key}); RESET lock_timeout; \
+             SELECT set_config('client_connection_check_interval', '1000', false) \
+             WHERE current_setting('server_version_num')::int >= 140000; {then}",
             millis(wait)
         );
         match client.simple_query(&sql) {

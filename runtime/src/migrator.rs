@@ -211,22 +211,11 @@ impl<'m> Migrator<'m> {
         } else {
             self.names.select_sql()
         };
-        let hardening = "SELECT set_config('client_connection_check_interval', '1000', false) \
-                         WHERE current_setting('server_version_num')::int >= 140000;";
-        let (mut guard, messages) = LockGuard::acquire(
-            client,
-            key,
-            self.advisory_lock_timeout,
-            &format!("{hardening} {read}"),
-        )
-        .map_err(standby_if_read_only)?;
+        let (mut guard, messages) =
+            LockGuard::acquire(client, key, self.advisory_lock_timeout, &read)
+                .map_err(standby_if_read_only)?;
         let rows = history::history_rows(&messages);
-        let result = self.apply_pending(&mut guard, wanted, &rows);
-        let _ = guard.simple_query(
-            "SELECT set_config('client_connection_check_interval', reset_val, false) FROM pg_settings \
-             WHERE name = 'client_connection_check_interval'",
-        );
-        result
+        self.apply_pending(&mut guard, wanted, &rows)
     }
 
     fn apply_pending(

@@ -1,0 +1,205 @@
+//! Several runners at once, a runner killed mid-migration, and a table lock held by someone
+//! else: the situations of a real deploy. Runners are real processes (`suite-runner`).
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use pgshift::{Error, Migrator};
+use pgshift_localpg::TestDb;
+
+fn runner(url: &str, dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_suite-runner"));
+    cmd.arg(url)
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+fn wait_for(what: &str, deadline: Duration, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn eight_runners_at_once_apply_each_migration_exactly_once() {
+    let db = TestDb::new();
+    let mut files = BASIC.to_vec();
+    // Make the first migration take a moment so the runners really overlap.
+    files[0].1 =
+        "CREATE TABLE tenants (id bigint PRIMARY KEY, name text NOT NULL);\nSELECT pg_sleep(0.3);";
+    let dir = folder(&files);
+
+    let children: Vec<Child> = (0..8)
+        .map(|_| runner(db.url(), dir.path()).spawn().unwrap())
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+
+    let mut applied_lines = Vec::new();
+    let mut up_to_date = 0;
+    for out in &outputs {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "a runner failed: {}{}",
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in stdout.lines() {
+            match line.strip_prefix("applied ") {
+                Some(id) => applied_lines.push(id.to_string()),
+                None if line == "up to date" => up_to_date += 1,
+                None => panic!("unexpected output {line}"),
+            }
+        }
+    }
+    applied_lines.sort();
+    assert_eq!(
+        applied_lines,
+        [
+            "202501010000_tenants",
+            "202501020000_cases",
+            "202501030000_case_priority"
+        ]
+    );
+    assert_eq!(
+        up_to_date, 7,
+        "one runner did the work, the others found it done"
+    );
+    let mut client = db.connect();
+    assert_eq!(applied(&mut client).len(), 3);
+}
+
+#[test]
+fn a_runner_killed_mid_migration_leaves_a_state_the_next_run_completes() {
+    let db = TestDb::new();
+    let mut files = BASIC.to_vec();
+    // The second migration sleeps only when the session asks for it (the killed runner does).
+    files[2].1 = "CREATE TABLE cases (id bigint PRIMARY KEY, tenant_id bigint, title text);\n\
+                  SELECT pg_sleep(coalesce(nullif(current_setting('pgshift_test.sleep', true), ''), '0')::float);";
+    let dir = folder(&files);
+    let slow_url = format!("{}?options=-c%20pgshift_test.sleep%3D30", db.url());
+    let mut child = runner(&slow_url, dir.path()).spawn().unwrap();
+
+    let mut observer = db.connect();
+    wait_for(
+        "the runner to be inside the second migration",
+        Duration::from_secs(30),
+        || {
+            observer
+            .query_one("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(coalesce%' AND pid <> pg_backend_pid()", &[])
+            .unwrap()
+            .get::<_, i64>(0)
+            == 1
+        },
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    child.wait().unwrap();
+
+    assert_eq!(
+        applied(&mut observer),
+        [202501010000],
+        "the interrupted migration left no history row"
+    );
+    assert!(
+        !table_exists(&mut observer, "cases"),
+        "nor any of its changes"
+    );
+
+    let set = load(dir.path());
+    let report = Migrator::new(&set).migrate(&mut observer).unwrap();
+    let ids: Vec<&str> = report.applied.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["202501020000_cases", "202501030000_case_priority"]);
+    assert_eq!(applied(&mut observer).len(), 3);
+}
+
+#[test]
+fn a_held_table_lock_fails_fast_retries_and_names_the_blocker() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let (_dir, set) = set(BASIC);
+    Migrator::new(&set)
+        .target("202501020000")
+        .migrate(&mut client)
+        .unwrap();
+
+    // Another session sits in a transaction holding a lock on `cases`.
+    let mut blocker = db.connect();
+    blocker
+        .batch_execute(
+            "SET application_name = 'report-job'; BEGIN; LOCK TABLE cases IN ACCESS SHARE MODE",
+        )
+        .unwrap();
+
+    let err = Migrator::new(&set)
+        .lock_timeout(Duration::from_millis(100))
+        .lock_retries(2)
+        .retry_delay(Duration::from_millis(50), Duration::from_millis(100))
+        .migrate(&mut client)
+        .unwrap_err();
+    let Error::Migration(m) = &err else {
+        panic!("{err}")
+    };
+    assert!(m.is_lock_timeout(), "{err}");
+    assert_eq!(m.attempts, 3, "1 attempt + 2 retries");
+    assert_eq!(m.table.as_deref(), Some("cases"));
+    assert_eq!(m.blockers.len(), 1, "{err}");
+    assert_eq!(m.blockers[0].application, "report-job");
+    assert_eq!(m.blockers[0].state, "idle in transaction");
+    let text = err.to_string();
+    assert!(
+        text.contains("gave up after 3 attempt(s) waiting for a lock on cases"),
+        "{text}"
+    );
+    assert!(text.contains("held by pid"), "{text}");
+    assert_eq!(applied(&mut client).len(), 2);
+
+    // Once the blocker commits, a retry inside the budget succeeds.
+    blocker.batch_execute("COMMIT").unwrap();
+    let report = Migrator::new(&set)
+        .lock_timeout(Duration::from_millis(100))
+        .migrate(&mut client)
+        .unwrap();
+    assert_eq!(report.applied.len(), 1);
+}
+
+#[test]
+fn a_lock_released_during_the_retries_lets_the_migration_through() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let (_dir, set) = set(BASIC);
+    Migrator::new(&set)
+        .target("202501020000")
+        .migrate(&mut client)
+        .unwrap();
+    let mut blocker = db.connect();
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE cases IN ACCESS SHARE MODE")
+        .unwrap();
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(400));
+        blocker.batch_execute("COMMIT").unwrap();
+    });
+    let report = Migrator::new(&set)
+        .lock_timeout(Duration::from_millis(100))
+        .lock_retries(10)
+        .retry_delay(Duration::from_millis(100), Duration::from_millis(200))
+        .migrate(&mut client)
+        .unwrap();
+    releaser.join().unwrap();
+    assert_eq!(report.applied.len(), 1);
+    assert!(report.applied[0].attempts > 1, "{report:?}");
+}

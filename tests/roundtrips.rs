@@ -1,0 +1,73 @@
+//! Round trips are counted by a proxy between the runner and the server: the boot with nothing
+//! pending is what every app start pays, so it must stay a small constant.
+
+mod common;
+
+use common::*;
+use pgshift::Migrator;
+use pgshift_localpg::{RoundTripCounter, TestDb};
+
+#[test]
+fn boot_with_nothing_pending_is_one_round_trip_and_applying_is_one_per_migration() {
+    let db = TestDb::new();
+    let cluster = TestDb::cluster().expect("round trips are counted on the local test cluster");
+    let proxy = RoundTripCounter::start(cluster.port()).unwrap();
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{}/{}",
+        proxy.port(),
+        db.name()
+    );
+    let mut client = pgshift::connect(&url).unwrap();
+    let (_dir, set) = set(BASIC);
+
+    proxy.reset();
+    let report = Migrator::new(&set).migrate(&mut client).unwrap();
+    assert_eq!(report.applied.len(), 3);
+    // check + (lock, create history, read) + 1 per migration + unlock
+    assert_eq!(proxy.count(), 3 + 3);
+
+    proxy.reset();
+    assert!(
+        Migrator::new(&set)
+            .migrate(&mut client)
+            .unwrap()
+            .is_up_to_date()
+    );
+    assert_eq!(proxy.count(), 1, "no lock, no DDL, one query");
+}
+
+#[test]
+fn boot_cost_does_not_grow_with_the_number_of_migrations() {
+    let db = TestDb::new();
+    let cluster = TestDb::cluster().expect("round trips are counted on the local test cluster");
+    let proxy = RoundTripCounter::start(cluster.port()).unwrap();
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{}/{}",
+        proxy.port(),
+        db.name()
+    );
+    let mut client = pgshift::connect(&url).unwrap();
+    let files: Vec<(String, String)> = (0..60)
+        .flat_map(|i| {
+            [
+                (
+                    format!("2025010100{i:02}_t{i}.up.sql"),
+                    format!("CREATE TABLE t{i} (id int);"),
+                ),
+                (
+                    format!("2025010100{i:02}_t{i}.down.sql"),
+                    format!("DROP TABLE t{i};"),
+                ),
+            ]
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let (_dir, set) = set(&borrowed);
+    Migrator::new(&set).migrate(&mut client).unwrap();
+    proxy.reset();
+    Migrator::new(&set).migrate(&mut client).unwrap();
+    assert_eq!(proxy.count(), 1);
+}
