@@ -59,9 +59,19 @@ fn destroy(c: &Cleanup) {
 }
 
 impl Cluster {
-    /// Creates and starts a throwaway cluster in a new folder under the system temp dir.
-    /// Clusters left behind by killed processes are removed first.
+    /// Creates and starts a throwaway cluster in a new folder under the system temp dir, tuned
+    /// for tests (no fsync). Clusters left behind by killed processes are removed first.
     pub fn temporary() -> Result<Cluster, Error> {
+        Self::temporary_inner(false)
+    }
+
+    /// Like [`Cluster::temporary`], but with PostgreSQL's durable defaults (fsync on), for
+    /// benchmarks whose numbers should resemble a real server.
+    pub fn temporary_durable() -> Result<Cluster, Error> {
+        Self::temporary_inner(true)
+    }
+
+    fn temporary_inner(durable: bool) -> Result<Cluster, Error> {
         let bins = Bins::find()?;
         let run_as = run_as()?;
         remove_stale_clusters(&bins, run_as);
@@ -85,7 +95,7 @@ impl Cluster {
             }
             list.push(cleanup.clone());
         }
-        let result = Self::init_and_start(bins, run_as, root, true);
+        let result = Self::init_and_start(bins, run_as, root, true, durable);
         if result.is_err() {
             destroy(&cleanup);
         }
@@ -122,7 +132,7 @@ impl Cluster {
         }
         fs::create_dir_all(&root)
             .map_err(|e| Error::Io(format!("creating {}", root.display()), e))?;
-        Self::init_and_start(bins, run_as, root, false)
+        Self::init_and_start(bins, run_as, root, false, true)
     }
 
     /// The dev cluster of the project at `project_dir`: [`Cluster::persistent`] in
@@ -203,6 +213,7 @@ impl Cluster {
         run_as: Option<(Uid, Gid)>,
         root: PathBuf,
         temporary: bool,
+        durable: bool,
     ) -> Result<Cluster, Error> {
         check_reachable(&root, run_as)?;
         if let Some((uid, gid)) = run_as {
@@ -221,7 +232,7 @@ impl Cluster {
             "--locale=C",
             "--no-instructions",
         ]);
-        if temporary {
+        if !durable {
             initdb.arg("--no-sync");
         }
         run(&mut initdb, run_as, &root, "initdb")?;
@@ -229,7 +240,7 @@ impl Cluster {
             "\n# added by pgshift-localpg\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nmax_connections = 200\n",
             root.display()
         );
-        if temporary {
+        if !durable {
             conf.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
         }
         append(&data.join("postgresql.conf"), &conf)?;
