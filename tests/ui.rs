@@ -5,7 +5,8 @@
 #[test]
 fn compile_errors_and_passing_sets() {
     // Each case builds in a generated crate elsewhere; make the macro resolve its folder
-    // relative to this package instead (see DESIGN.md, "Proc macros under trybuild").
+    // relative to this package instead (the macro prefers PGSHIFT_MANIFEST_DIR to
+    // CARGO_MANIFEST_DIR for exactly this).
     // SAFETY: set before any thread of this test binary reads the environment.
     unsafe {
         std::env::set_var("PGSHIFT_MANIFEST_DIR", env!("CARGO_MANIFEST_DIR"));

@@ -23,8 +23,41 @@ impl Allowed {
     }
 }
 
-/// Reads the allow comments in the block of `--` comments directly above `stmt` (no blank
-/// line between them and the statement). Malformed directives become diagnostics.
+/// Indices (in the file's tokens) of the `--` comments directly above `stmt`: each on its own
+/// line, on consecutive lines ending right above the statement.
+fn attached_comments(
+    text: &str,
+    lines: &LineIndex,
+    file: &ParsedFile,
+    stmt: &ParsedStatement,
+) -> Vec<usize> {
+    let line_of = |i: usize| lines.position(text, file.tokens[i].start as usize).line;
+    let end_line_of = |i: usize| lines.position(text, file.tokens[i].end as usize).line;
+    let mut attached = Vec::new();
+    let mut expected = line_of(stmt.first_token);
+    for i in (0..stmt.first_token).rev() {
+        let token = &file.tokens[i];
+        let own_line = i == 0 || end_line_of(i - 1) < line_of(i);
+        if token.token != Token::SqlComment as i32 || line_of(i) + 1 != expected || !own_line {
+            break;
+        }
+        expected = line_of(i);
+        attached.push(i);
+    }
+    attached
+}
+
+/// The part after `pgshift:` of a comment that is a directive (any case, spaces allowed).
+fn directive(comment: &str) -> Option<&str> {
+    let body = comment.trim_start_matches(['-', '/', '*']).trim_start();
+    let head = body.get(..PREFIX.len())?;
+    head.eq_ignore_ascii_case(PREFIX)
+        .then(|| body[PREFIX.len()..].trim())
+}
+
+/// Reads the allow comments in the block of `--` comments directly above `stmt` (each on its
+/// own line, no blank line between them and the statement). Malformed directives become
+/// diagnostics.
 pub fn allowed_for(
     text: &str,
     lines: &LineIndex,
@@ -35,33 +68,20 @@ pub fn allowed_for(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Allowed {
     let mut allowed = Allowed::default();
-    let mut expected_line = lines.position(text, stmt.start).line;
-    for token in file.tokens[..stmt.first_token].iter().rev() {
-        if !is_comment(token) || token.token != Token::SqlComment as i32 {
-            break;
-        }
-        let line = lines.position(text, token.start as usize).line;
-        if line + 1 != expected_line {
-            break;
-        }
-        expected_line = line;
+    for i in attached_comments(text, lines, file, stmt).into_iter().rev() {
+        let token = &file.tokens[i];
         let start = token.start as usize;
         let comment = &text[start..token.end as usize];
-        parse_directive(
-            text,
-            start,
-            comment,
-            display,
-            known_rule,
-            &mut allowed,
-            diagnostics,
-        );
+        if let Some(body) = directive(comment) {
+            let at = |d: Diagnostic| d.at(text, start, comment.len());
+            parse_directive(body, &at, display, known_rule, &mut allowed, diagnostics);
+        }
     }
     allowed
 }
 
-/// Checks every `pgshift:` directive of a file, including ones that sit above nothing,
-/// so that a typo never silently does nothing. Returns nothing: only diagnostics.
+/// Checks every `pgshift:` directive of a file that is not directly above a statement, or is
+/// in a block comment, so that a misplaced one never silently does nothing.
 pub fn check_stray_directives(
     text: &str,
     lines: &LineIndex,
@@ -72,59 +92,48 @@ pub fn check_stray_directives(
     let attached: Vec<usize> = file
         .statements
         .iter()
-        .flat_map(|s| {
-            let mut expected = lines.position(text, s.start).line;
-            file.tokens[..s.first_token]
-                .iter()
-                .rev()
-                .take_while(move |t| {
-                    let line = lines.position(text, t.start as usize).line;
-                    let ok = t.token == Token::SqlComment as i32 && line + 1 == expected;
-                    expected = line;
-                    ok
-                })
-                .map(|t| t.start as usize)
-        })
+        .flat_map(|s| attached_comments(text, lines, file, s))
         .collect();
-    for token in file
+    for (i, token) in file
         .tokens
         .iter()
-        .filter(|t| t.token == Token::SqlComment as i32)
+        .enumerate()
+        .filter(|(_, t)| is_comment(t))
     {
         let start = token.start as usize;
-        let body = text[start..token.end as usize]
-            .trim_start_matches('-')
-            .trim();
-        if body.starts_with(PREFIX) && !attached.contains(&start) {
-            diagnostics.push(
-                Diagnostic::new(
-                    "misplaced-allow",
-                    display,
-                    "this `pgshift:` comment is not directly above a statement, so it applies to nothing",
-                )
-                .at(text, start, token.end as usize - start)
-                .help("put it on the line directly above the statement it allows, with no blank line between"),
-            );
+        let comment = &text[start..token.end as usize];
+        if directive(comment).is_none() || attached.contains(&i) {
+            continue;
         }
+        let d = if token.token == Token::CComment as i32 {
+            Diagnostic::new(
+                "misplaced-allow",
+                display,
+                "`pgshift:` directives must be `--` line comments; this block comment is ignored",
+            )
+            .help("write it as a line comment directly above the statement: `-- pgshift:allow <rule-id> -- <reason>`")
+        } else {
+            Diagnostic::new(
+                "misplaced-allow",
+                display,
+                "this `pgshift:` comment is not directly above a statement, so it applies to nothing",
+            )
+            .help("put it on its own line directly above the statement it allows, with no blank line between")
+        };
+        diagnostics.push(d.at(text, start, comment.len()));
     }
 }
 
 fn parse_directive(
-    text: &str,
-    start: usize,
-    comment: &str,
+    body: &str,
+    at: &dyn Fn(Diagnostic) -> Diagnostic,
     display: &str,
     known_rule: &dyn Fn(&str) -> bool,
     allowed: &mut Allowed,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let body = comment.trim_start_matches('-').trim();
-    let Some(directive) = body.strip_prefix(PREFIX) else {
-        return;
-    };
-    let at = |d: Diagnostic| d.at(text, start, comment.len());
-    let Some(rest) = directive.strip_prefix("allow") else {
-        let word = directive.split_whitespace().next().unwrap_or("");
+    let word = body.split(|c: char| c.is_whitespace()).next().unwrap_or("");
+    if word != "allow" {
         diagnostics.push(at(Diagnostic::new(
             "unknown-directive",
             display,
@@ -134,7 +143,8 @@ fn parse_directive(
             "the only directive is `-- pgshift:allow <rule-id>[, <rule-id>] -- <reason>`",
         )));
         return;
-    };
+    }
+    let rest = &body[word.len()..];
     let (ids, reason) = match rest.split_once("--") {
         Some((ids, reason)) => (ids, reason.trim()),
         None => (rest, ""),
@@ -144,12 +154,9 @@ fn parse_directive(
         .filter(|s| !s.is_empty())
         .collect();
     if ids.is_empty() {
-        diagnostics.push(at(Diagnostic::new(
-            "invalid-allow",
-            display,
-            "`pgshift:allow` names no rule",
-        )
-        .help("write `-- pgshift:allow <rule-id>[, <rule-id>] -- <reason>`, e.g. `-- pgshift:allow drop-column -- unused since v42`")));
+        diagnostics.push(at(Diagnostic::new("invalid-allow", display, "`pgshift:allow` names no rule").help(
+            "write `-- pgshift:allow <rule-id>[, <rule-id>] -- <reason>`, e.g. `-- pgshift:allow drop-column -- unused since v42`",
+        )));
         return;
     }
     if reason.is_empty() {
@@ -215,6 +222,29 @@ mod tests {
         let text = "-- pgshift:allow drop-column -- reason\n\nALTER TABLE a DROP COLUMN b;\n";
         let (allowed, diags) = run(text);
         assert!(!allowed[0].allows("drop-column"));
+        assert_eq!(
+            diags.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["misplaced-allow"]
+        );
+    }
+
+    #[test]
+    fn spelling_variants_are_caught_not_ignored() {
+        let text = "-- PGSHIFT: allow drop-column -- ok\nSELECT 1;\n-- pgshift:allowed drop-column -- x\nSELECT 2;\n/* pgshift:allow drop-column -- x */\nSELECT 3;\n";
+        let (allowed, diags) = run(text);
+        assert!(
+            allowed[0].allows("drop-column"),
+            "case and a space after the colon are accepted"
+        );
+        let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["unknown-directive", "misplaced-allow"]);
+    }
+
+    #[test]
+    fn a_comment_after_the_previous_statement_does_not_attach() {
+        let text = "SELECT 1; -- pgshift:allow drop-column -- x\nALTER TABLE a DROP COLUMN b;\n";
+        let (allowed, diags) = run(text);
+        assert!(!allowed[1].allows("drop-column"));
         assert_eq!(
             diags.iter().map(|d| d.code).collect::<Vec<_>>(),
             ["misplaced-allow"]

@@ -160,8 +160,9 @@ pub fn analyze_file(
     let mut statements = Vec::with_capacity(file.statements.len());
     for statement in &file.statements {
         let class = classify(&file, statement);
-        if let Some(keyword) = is_transaction_control(&statement.node) {
+        if is_transaction_control(&statement.node).is_some() {
             let first = &file.tokens[statement.first_token];
+            let keyword = text[first.start as usize..first.end as usize].to_uppercase();
             diagnostics.push(
                 Diagnostic::new(
                     "transaction-control",
@@ -170,8 +171,8 @@ pub fn analyze_file(
                 )
                 .at(text, statement.start, (first.end - first.start) as usize)
                 .why("pgshift runs each migration in its own transaction and records it in the same one; \
-                      a `COMMIT` or `ROLLBACK` in the file would end that transaction early and leave the \
-                      history wrong")
+                      transaction control in the file would end that transaction early or leave it open, \
+                      and the history would no longer match the schema")
                 .help("remove the statement; statements that cannot run in a transaction (`CREATE INDEX \
                        CONCURRENTLY`, `VACUUM`, ...) are detected and run outside it automatically"),
             );
@@ -185,16 +186,13 @@ pub fn analyze_file(
             &known_rule,
             diagnostics,
         );
-        let on_new_table = class
-            .table
-            .as_ref()
-            .is_some_and(|t| created.iter().any(|c| c.matches(t)));
-        if direction == Direction::Up && !on_new_table {
+        if direction == Direction::Up {
             let ctx = Context {
                 text,
                 file: &file,
                 statement,
                 class: &class,
+                created: &created,
             };
             for rule in rules::RULES {
                 if options.allow_breaking && rule.category == Category::Breaking {
@@ -231,11 +229,9 @@ fn track_created_tables(
 ) {
     use pg_query::NodeEnum;
     match node {
-        NodeEnum::CreateStmt(_) | NodeEnum::CreateTableAsStmt(_) => {
-            if let Some(t) = &class.table {
-                created.push(t.clone());
-            }
-        }
+        // `IF NOT EXISTS` may find the table already there (and in use): not new.
+        NodeEnum::CreateStmt(s) if !s.if_not_exists => created.extend(class.table.clone()),
+        NodeEnum::CreateTableAsStmt(s) if !s.if_not_exists => created.extend(class.table.clone()),
         NodeEnum::RenameStmt(r)
             if r.rename_type == pg_query::protobuf::ObjectType::ObjectTable as i32 =>
         {
@@ -289,6 +285,13 @@ mod tests {
         let text = "CREATE TABLE tmp (a int, b int);\nALTER TABLE tmp DROP COLUMN b;\nALTER TABLE tmp RENAME TO tmp2;\nALTER TABLE tmp2 RENAME COLUMN a TO c;\nDROP TABLE tmp2;";
         let (_, diags) = up(text, &Options::default());
         assert!(diags.is_empty(), "{diags:#?}");
+    }
+
+    #[test]
+    fn create_if_not_exists_does_not_exempt_the_table() {
+        let text =
+            "CREATE TABLE IF NOT EXISTS cases (id int);\nALTER TABLE cases DROP COLUMN title;";
+        assert_eq!(codes(&up(text, &Options::default()).1), ["drop-column"]);
     }
 
     #[test]

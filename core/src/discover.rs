@@ -141,25 +141,27 @@ pub fn discover(dir: &Path, display_dir: &str) -> (Vec<SourcePair>, Vec<Diagnost
     for (_, files) in by_version {
         let first_name = &files[0].0.name;
         if files.iter().any(|(f, _, _)| &f.name != first_name) {
-            let mut ids: Vec<String> = files.iter().map(|(f, _, _)| f.id()).collect();
-            ids.dedup();
-            let listed = ids
+            let names: Vec<String> = files
                 .iter()
-                .map(|id| format!("`{id}`"))
-                .collect::<Vec<_>>()
-                .join(" and ");
+                .map(|(_, path, _)| {
+                    format!(
+                        "`{}`",
+                        path.file_name().unwrap_or_default().to_string_lossy()
+                    )
+                })
+                .collect();
+            let listed = names.join(", ");
             diagnostics.push(
                 Diagnostic::new(
                     "duplicate-version",
                     files[0].2.clone(),
                     format!(
-                        "version {} is used by {} migrations: {listed}",
+                        "version {} is used by files with different names: {listed}",
                         files[0].0.version_text,
-                        ids.len()
                     ),
                 )
-                .why("the version orders migrations and identifies them in the history table, so it must be unique")
-                .help("give one of them a new version (a later timestamp)"),
+                .why("the version orders migrations and identifies them in the history table, so it must belong to one migration")
+                .help("give one migration a new version (a later timestamp); if these are the two halves of one migration, give both files the same name"),
             );
             continue;
         }

@@ -64,8 +64,9 @@ pub use postgres;
 /// `embed_migrations!("path")` another folder (also relative to `Cargo.toml`). The result is a
 /// constant expression:
 ///
-/// ```ignore
-/// static MIGRATIONS: pgshift::Migrations = pgshift::embed_migrations!();
+/// ```
+/// static MIGRATIONS: pgshift::Migrations = pgshift::embed_migrations!("../db/managed-migrations");
+/// assert!(MIGRATIONS.find("202412010001_create_tenants").is_some());
 /// ```
 ///
 /// Every problem of the folder is a compile error naming `path:line:column` and the rule:

@@ -1,7 +1,7 @@
 //! `change-column-type`: `ALTER TABLE ... ALTER COLUMN ... TYPE`.
 
 use pg_query::NodeEnum;
-use pg_query::protobuf::AlterTableType;
+use pg_query::protobuf::{AlterTableType, ObjectType};
 
 use super::{Category, Context, Finding, Rule};
 
@@ -21,6 +21,14 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
     let NodeEnum::AlterTableStmt(alter) = &ctx.statement.node else {
         return Vec::new();
     };
+    // `ALTER TYPE ... DROP ATTRIBUTE` parses to the same statement: only tables count.
+    let on_table = matches!(
+        ObjectType::try_from(alter.objtype),
+        Ok(ObjectType::ObjectTable | ObjectType::ObjectForeignTable)
+    );
+    if !on_table || ctx.on_new_table() {
+        return Vec::new();
+    }
     let table = ctx.table();
     alter
         .cmds

@@ -1,7 +1,7 @@
 //! `drop-column`: `ALTER TABLE ... DROP COLUMN` on a column the running release may still use.
 
 use pg_query::NodeEnum;
-use pg_query::protobuf::AlterTableType;
+use pg_query::protobuf::{AlterTableType, ObjectType};
 
 use super::{Category, Context, Finding, Rule};
 
@@ -20,6 +20,14 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
     let NodeEnum::AlterTableStmt(alter) = &ctx.statement.node else {
         return Vec::new();
     };
+    // `ALTER TYPE ... DROP ATTRIBUTE` parses to the same statement: only tables count.
+    let on_table = matches!(
+        ObjectType::try_from(alter.objtype),
+        Ok(ObjectType::ObjectTable | ObjectType::ObjectForeignTable)
+    );
+    if !on_table || ctx.on_new_table() {
+        return Vec::new();
+    }
     let table = ctx.table();
     alter
         .cmds
@@ -61,6 +69,11 @@ mod tests {
         let spans: Vec<&str> = found.iter().map(|(s, _)| s.as_str()).collect();
         assert_eq!(spans, ["DROP COLUMN IF EXISTS \"Title\"", "DROP body"]);
         assert!(found[0].1.message.contains("`Title` of table `cases`"));
+    }
+
+    #[test]
+    fn ignores_attributes_of_composite_types() {
+        assert!(check(&RULE, "ALTER TYPE address DROP ATTRIBUTE zip;").is_empty());
     }
 
     #[test]

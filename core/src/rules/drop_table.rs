@@ -31,6 +31,7 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
             Some(NodeEnum::List(l)) => TableName::from_name_list(&l.items),
             _ => None,
         })
+        .filter(|table| !ctx.is_new(table))
         .map(|table| Finding {
             offset,
             len,
@@ -59,6 +60,29 @@ mod tests {
                 "dropping table `s.b` breaks the release that is still running"
             ]
         );
+    }
+
+    #[test]
+    fn only_tables_created_in_the_same_migration_are_exempt() {
+        use crate::classify::{TableName, classify};
+        use crate::split::parse_sql;
+        let sql = "DROP TABLE tmp, users;";
+        let file = parse_sql(sql).unwrap();
+        let class = classify(&file, &file.statements[0]);
+        let created = [TableName {
+            schema: None,
+            name: "tmp".into(),
+        }];
+        let ctx = Context {
+            text: sql,
+            file: &file,
+            statement: &file.statements[0],
+            class: &class,
+            created: &created,
+        };
+        let found = (RULE.check)(&ctx);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("`users`"));
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub struct Context<'a> {
     pub statement: &'a ParsedStatement,
     /// Its classification.
     pub class: &'a Classification,
+    /// Tables created earlier in the same migration: nothing can use them yet, so they are
+    /// exempt from every rule.
+    pub created: &'a [TableName],
 }
 
 /// What a rule reports about a statement.
@@ -94,9 +97,19 @@ impl Context<'_> {
             .filter(|t| !is_comment(t))
     }
 
+    /// Whether `table` was created earlier in the same migration.
+    pub fn is_new(&self, table: &TableName) -> bool {
+        self.created.iter().any(|c| c.matches(table))
+    }
+
+    /// Whether the statement's own table was created earlier in the same migration.
+    pub fn on_new_table(&self) -> bool {
+        self.class.table.as_ref().is_some_and(|t| self.is_new(t))
+    }
+
     /// Finds a clause: `keyword`, then any of `skip` words, then the identifier `name`.
-    /// Returns the span from the keyword to the end of the name, or the whole first line of
-    /// the statement when not found.
+    /// Returns the span from the keyword to the end of the name, or the statement's first
+    /// token when not found.
     pub fn locate(&self, keyword: &str, skip: &[&str], name: &str) -> (usize, usize) {
         let tokens: Vec<&ScanToken> = self.code_tokens().collect();
         let text_of = |t: &ScanToken| &self.text[t.start as usize..t.end as usize];
@@ -167,6 +180,7 @@ pub(crate) mod test_support {
                 file: &file,
                 statement,
                 class: &class,
+                created: &[],
             };
             for f in (rule.check)(&ctx) {
                 out.push((sql[f.offset..f.offset + f.len].to_string(), f));

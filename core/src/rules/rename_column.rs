@@ -27,6 +27,9 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
     if rename.rename_type != ObjectType::ObjectColumn as i32 || !on_table {
         return Vec::new();
     }
+    if ctx.on_new_table() {
+        return Vec::new();
+    }
     let table = ctx.table();
     let (old, new) = (&rename.subname, &rename.newname);
     let (offset, len) = ctx.locate("rename", &["column"], old);

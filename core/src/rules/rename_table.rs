@@ -23,6 +23,9 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
     if rename.rename_type != ObjectType::ObjectTable as i32 {
         return Vec::new();
     }
+    if ctx.on_new_table() {
+        return Vec::new();
+    }
     let table = ctx.table();
     let new = &rename.newname;
     let (offset, len) = ctx.locate("rename", &["to"], new);
@@ -34,8 +37,9 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
         ),
         help: format!(
             "create `{new}` as a new table, write to both and backfill, move reads to `{new}`, then drop \
-             `{table}` in a later release; or rename it and keep `CREATE VIEW {table} AS SELECT * FROM {new}` \
-             until the old release is gone"
+             `{table}` in a later release; or, if a view is enough for the old release, rename it, add \
+             `CREATE VIEW {table} AS SELECT * FROM {new}` in the same migration and mark the rename with \
+             `-- pgshift:allow rename-table -- <reason>`"
         ),
     }]
 }
