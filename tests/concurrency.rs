@@ -189,8 +189,29 @@ fn a_lock_released_during_the_retries_lets_the_migration_through() {
     blocker
         .batch_execute("BEGIN; LOCK TABLE cases IN ACCESS SHARE MODE")
         .unwrap();
+    let mut observer = db.connect();
     let releaser = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(400));
+        let mut waiting = || {
+            observer
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%ADD COLUMN priority%' AND wait_event_type = 'Lock'",
+                    &[],
+                )
+                .unwrap()
+                .get::<_, i64>(0)
+                > 0
+        };
+        // Release only after the first attempt timed out: it waited, then stopped waiting.
+        wait_for(
+            "the first attempt to wait for the lock",
+            Duration::from_secs(30),
+            &mut waiting,
+        );
+        wait_for(
+            "the first attempt to give up",
+            Duration::from_secs(30),
+            || !waiting(),
+        );
         blocker.batch_execute("COMMIT").unwrap();
     });
     let report = Migrator::new(&set)

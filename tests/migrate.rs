@@ -305,7 +305,6 @@ fn a_failed_concurrent_index_build_leaves_no_invalid_index() {
     let db = TestDb::new();
     let mut client = db.connect();
     let mut files = CONCURRENT_INDEX.to_vec();
-    files[1].1 = "DROP TABLE items;";
     files[0].1 = "CREATE TABLE items (id int PRIMARY KEY, sku text);\nINSERT INTO items VALUES (1, 'dup'), (2, 'dup');";
     let (_dir, set) = set(&files);
 

@@ -58,9 +58,10 @@ fn rollback_to_keeps_the_target_applied() {
         .rollback(&mut client, Rollback::To("202501030000".into()))
         .unwrap_err();
     assert!(
-        matches!(err, Error::Rollback(ref m) if m.contains("it is not applied")),
+        matches!(err, Error::RollbackTargetNotApplied { ref id } if id == "202501030000_case_priority"),
         "{err}"
     );
+    assert!(err.to_string().contains("it is not applied"), "{err}");
     let err = migrator
         .rollback(&mut client, Rollback::To("209901010000_nope".into()))
         .unwrap_err();
@@ -156,4 +157,84 @@ fn a_failing_down_file_keeps_the_history_row() {
         columns(&mut client, "cases"),
         ["id", "tenant_id", "title", "priority"]
     );
+}
+
+#[test]
+fn a_tampered_stored_down_script_is_refused_and_the_row_kept() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let (_dir, newer) = set(BASIC);
+    Migrator::new(&newer).migrate(&mut client).unwrap();
+    let (_dir2, older) = common::set(&BASIC[..4]);
+
+    client
+        .batch_execute("UPDATE managed_migrations SET down_sql = 'DROP TABLE tenants CASCADE;' WHERE version = 202501030000")
+        .unwrap();
+    let err = Migrator::new(&older)
+        .rollback(&mut client, Rollback::Steps(1))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Interrupted { ref id, .. } if id == "202501030000_case_priority"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("no longer matches the checksum"),
+        "{err}"
+    );
+    assert!(table_exists(&mut client, "tenants"), "nothing ran");
+    assert_eq!(applied(&mut client).len(), 3);
+
+    client
+        .batch_execute("UPDATE managed_migrations SET down_sql = 'ALTER TABLE cases DROP COLUMN priority;', down_steps = 't:0-999' WHERE version = 202501030000")
+        .unwrap();
+    let err = Migrator::new(&older)
+        .rollback(&mut client, Rollback::Steps(1))
+        .unwrap_err();
+    assert!(err.to_string().contains("step plan is damaged"), "{err}");
+    assert_eq!(applied(&mut client).len(), 3);
+}
+
+#[test]
+fn a_rollback_that_stops_midway_is_visible_and_blocks_migrate_until_finished() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let (_dir, set) = set(&[
+        (
+            "202501010000_items.up.sql",
+            "CREATE TABLE items (id int, sku text);\nCREATE TABLE flags (id int);",
+        ),
+        ("202501010000_items.down.sql", "DROP TABLE items;"),
+        (
+            "202501020000_sku_idx.up.sql",
+            "CREATE INDEX CONCURRENTLY items_sku_idx ON items (sku);",
+        ),
+        (
+            "202501020000_sku_idx.down.sql",
+            "DROP INDEX CONCURRENTLY IF EXISTS items_sku_idx;\nSELECT 1 / (SELECT count(*) FROM flags)::int;",
+        ),
+    ]);
+    let migrator = Migrator::new(&set);
+    migrator.migrate(&mut client).unwrap();
+
+    let err = migrator
+        .rollback(&mut client, Rollback::Steps(1))
+        .unwrap_err();
+    assert_eq!(err.sqlstate(), Some("22012"), "{err}");
+    let status = migrator.status(&mut client).unwrap();
+    assert_eq!(
+        status.entries[1].state,
+        pgshift::MigrationState::Reverting,
+        "{status}"
+    );
+    let err = migrator.migrate(&mut client).unwrap_err();
+    assert!(
+        matches!(err, Error::Interrupted { ref id, .. } if id == "202501020000_sku_idx"),
+        "{err}"
+    );
+
+    client
+        .batch_execute("INSERT INTO flags VALUES (1)")
+        .unwrap();
+    migrator.rollback(&mut client, Rollback::Steps(1)).unwrap();
+    assert_eq!(applied(&mut client), [202501010000]);
 }

@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use crate::allow;
-use crate::classify::{Classification, TableName, classify, is_transaction_control};
+use crate::classify::{
+    Classification, StatementKind, TableName, TransactionMode, classify, is_transaction_control,
+};
 use crate::diagnostic::{Diagnostic, Position, Severity};
 use crate::discover::{SourceFile, discover};
 use crate::naming::Direction;
@@ -135,6 +137,7 @@ pub fn analyze_file(
             diagnostics.push(
                 Diagnostic::new("syntax-error", display, err.message.clone())
                     .at(text, err.offset, err.len)
+                    .why("PostgreSQL's own grammar rejects it, so the migration would fail when it runs")
                     .help("fix the SQL; it is checked with PostgreSQL's own grammar"),
             );
             return None;
@@ -175,6 +178,22 @@ pub fn analyze_file(
                       and the history would no longer match the schema")
                 .help("remove the statement; statements that cannot run in a transaction (`CREATE INDEX \
                        CONCURRENTLY`, `VACUUM`, ...) are detected and run outside it automatically"),
+            );
+        }
+        if let (StatementKind::CreateIndex, TransactionMode::Concurrently { .. }, None) =
+            (class.kind, class.transaction, &class.object)
+        {
+            let first = &file.tokens[statement.first_token];
+            diagnostics.push(
+                Diagnostic::new(
+                    "unnamed-concurrent-index",
+                    display,
+                    "`CREATE INDEX CONCURRENTLY` without an index name",
+                )
+                .at(text, statement.start, (first.end - first.start) as usize)
+                .why("an interrupted concurrent build leaves an invalid index behind; pgshift finds and drops it by \
+                      name before building again, and without a name a retry would build a second index next to it")
+                .help("name the index: `CREATE INDEX CONCURRENTLY <table>_<columns>_idx ON ...`"),
             );
         }
         let allowed = allow::allowed_for(
@@ -331,6 +350,15 @@ mod tests {
         assert_eq!(
             codes(&diags),
             ["transaction-control", "transaction-control"]
+        );
+    }
+
+    #[test]
+    fn concurrent_indexes_must_be_named() {
+        let text = "CREATE INDEX CONCURRENTLY ON cases (tenant_id);\nCREATE INDEX CONCURRENTLY named ON cases (title);";
+        assert_eq!(
+            codes(&up(text, &Options::default()).1),
+            ["unnamed-concurrent-index"]
         );
     }
 

@@ -183,7 +183,18 @@ pub fn classify(file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
                 (K::CreateTableAs, table)
             }
         }
-        NodeEnum::AlterTableStmt(s) => (K::AlterTable, rv(&s.relation)),
+        NodeEnum::AlterTableStmt(s) => {
+            // ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY cannot run in a transaction.
+            let detach_concurrently = s.cmds.iter().any(|c| {
+                matches!(&c.node, Some(NodeEnum::AlterTableCmd(cmd))
+                    if matches!(cmd.def.as_deref().and_then(|d| d.node.as_ref()),
+                                Some(NodeEnum::PartitionCmd(p)) if p.concurrent))
+            });
+            if detach_concurrently {
+                transaction = concurrently(file, stmt);
+            }
+            (K::AlterTable, rv(&s.relation))
+        }
         NodeEnum::RenameStmt(s) => (K::Rename, rv(&s.relation)),
         NodeEnum::IndexStmt(s) => {
             if s.concurrent {
@@ -370,6 +381,7 @@ mod tests {
             assert_eq!(one(sql).transaction, TransactionMode::Autocommit, "{sql}");
         }
         for sql in [
+            "ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY",
             "DROP INDEX CONCURRENTLY i",
             "REINDEX (CONCURRENTLY) INDEX i",
             "REINDEX INDEX CONCURRENTLY i",

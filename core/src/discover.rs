@@ -67,8 +67,9 @@ pub fn discover(dir: &Path, display_dir: &str) -> (Vec<SourcePair>, Vec<Diagnost
                     display_dir,
                     format!("migration folder `{display_dir}` {what}"),
                 )
+                .why("without the folder there is nothing to embed, and an app built without its migrations would start against a schema it does not expect")
                 .help(
-                    "create the folder (`pgshift init` does), or pass the folder's path relative \
+                    "create the folder, or pass the folder's path relative \
                      to the crate's Cargo.toml: `embed_migrations!(\"path/to/migrations\")`",
                 ),
             );
@@ -132,15 +133,18 @@ pub fn discover(dir: &Path, display_dir: &str) -> (Vec<SourcePair>, Vec<Diagnost
                     format!("file name `{file_name}` {}", err.explain()),
                 )
                 .why("a misnamed file would never run, and nobody would notice")
-                .help("name migration files `YYYYMMDDHHMM_name.up.sql` and `YYYYMMDDHHMM_name.down.sql` (`pgshift new NAME` does)"),
+                .help("name migration files `YYYYMMDDHHMM_name.up.sql` and `YYYYMMDDHHMM_name.down.sql`"),
             ),
         }
     }
 
     let mut pairs = Vec::new();
     for (_, files) in by_version {
-        let first_name = &files[0].0.name;
-        if files.iter().any(|(f, _, _)| &f.name != first_name) {
+        let (first_name, first_text) = (&files[0].0.name, &files[0].0.version_text);
+        if files
+            .iter()
+            .any(|(f, _, _)| &f.name != first_name || &f.version_text != first_text)
+        {
             let names: Vec<String> = files
                 .iter()
                 .map(|(_, path, _)| {
@@ -225,11 +229,15 @@ fn read_file(
     let bytes = match fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) => {
-            diagnostics.push(Diagnostic::new(
-                "unreadable-file",
-                display,
-                format!("cannot read the file: {e}"),
-            ));
+            diagnostics.push(
+                Diagnostic::new(
+                    "unreadable-file",
+                    display,
+                    format!("cannot read the file: {e}"),
+                )
+                .why("a migration that cannot be read cannot be checked or embedded")
+                .help("check the file's permissions (the build runs as the user running cargo)"),
+            );
             return None;
         }
     };
@@ -341,6 +349,19 @@ mod tests {
         );
         let bad = diags.iter().find(|d| d.code == "not-utf8").unwrap();
         assert_eq!(bad.location(), "m/202401040000_bad.up.sql:1:9");
+    }
+
+    #[test]
+    fn versions_that_differ_only_in_leading_zeros_collide() {
+        let dir = folder(&[
+            ("0202401010000_a.up.sql", b"SELECT 1;"),
+            ("0202401010000_a.down.sql", b""),
+            ("202401010000_a.up.sql", b"SELECT 1;"),
+            ("202401010000_a.down.sql", b""),
+        ]);
+        let (pairs, diags) = discover(dir.path(), "m");
+        assert!(pairs.is_empty());
+        assert_eq!(codes(&diags), ["duplicate-version"]);
     }
 
     #[test]

@@ -3,9 +3,10 @@
 
 use postgres::Client;
 
-use crate::error::{Direction, Error, MigrationError};
+use crate::error::{Direction, Error};
 use crate::execute::{line_col, transactional_slice};
 use crate::history::rows;
+use crate::locate;
 use crate::migration::{Migration, Script};
 use crate::migrator::Migrator;
 use crate::sql::millis;
@@ -49,16 +50,16 @@ impl Migrator<'_> {
     /// Statements that need autocommit run in their transactional form (`CREATE INDEX` for
     /// `CREATE INDEX CONCURRENTLY`); ones without such a form (`VACUUM`) are skipped and
     /// listed. The first failure is reported with its migration, statement and position.
+    /// Holds the migration lock meanwhile: the DDL takes real locks even though it is undone.
     pub fn test(&self, client: &mut Client) -> Result<TestReport, Error> {
-        let pending = self.pending_for_check(client)?;
+        let (mut guard, pending) = self.lock_for_check(client)?;
         let mut report = TestReport::default();
-        self.in_rolled_back_transaction(client, |client| {
+        self.in_rolled_back_transaction(&mut guard, |client| {
             for m in &pending {
-                report.skipped.extend(
-                    run_transactional(client, m, &m.up, Direction::Up)?
-                        .into_iter()
-                        .map(|i| (m.id.to_string(), i + 1)),
-                );
+                let skipped = self.run_transactional(client, m, &m.up, Direction::Up)?;
+                report
+                    .skipped
+                    .extend(skipped.into_iter().map(|i| (m.id.to_string(), i + 1)));
                 report.tested.push(m.id.to_string());
             }
             Ok(())
@@ -69,23 +70,24 @@ impl Migrator<'_> {
     /// Checks that every pending migration's down file undoes its up file: for each, in order,
     /// inside one transaction that is rolled back at the end, snapshot the schema, run up, run
     /// down, compare with the snapshot, then run up again for the next migration. Returns the
-    /// ids checked, or [`Error::Check`] describing the first difference.
+    /// ids checked, or [`Error::NotReversible`] with the first difference.
     pub fn check_reversible(&self, client: &mut Client) -> Result<Vec<String>, Error> {
-        let pending = self.pending_for_check(client)?;
+        let (mut guard, pending) = self.lock_for_check(client)?;
         let mut checked = Vec::new();
-        self.in_rolled_back_transaction(client, |client| {
+        self.in_rolled_back_transaction(&mut guard, |client| {
             for m in &pending {
                 let before = snapshot(client)?;
-                run_transactional(client, m, &m.up, Direction::Up)?;
-                run_transactional(client, m, &m.down, Direction::Down)?;
+                self.run_transactional(client, m, &m.up, Direction::Up)?;
+                self.run_transactional(client, m, &m.down, Direction::Down)?;
                 let after = snapshot(client)?;
                 if let Some(difference) = first_difference(&before, &after) {
-                    return Err(Error::Check(format!(
-                        "migration {} is not reversible: after its up and down files run, {difference} ({})",
-                        m.id, m.down.path
-                    )));
+                    return Err(Error::NotReversible {
+                        id: m.id.to_string(),
+                        file: m.down.path.to_string(),
+                        difference,
+                    });
                 }
-                run_transactional(client, m, &m.up, Direction::Up)?;
+                self.run_transactional(client, m, &m.up, Direction::Up)?;
                 checked.push(m.id.to_string());
             }
             Ok(())
@@ -107,78 +109,71 @@ impl Migrator<'_> {
             ))
             .map_err(Error::db("starting the test transaction"))?;
         let result = body(client);
-        client
+        let rolled_back = client
             .simple_query("ROLLBACK")
-            .map_err(Error::db("rolling the test transaction back"))?;
-        result
+            .map_err(Error::db("rolling the test transaction back"));
+        // The body's own error matters more than a failed ROLLBACK (the connection is gone
+        // then, and the server rolls back anyway).
+        result.and(rolled_back.map(|_| ()))
     }
-}
 
-/// Runs a whole script in its transactional form inside the open transaction. Returns the
-/// indices of skipped statements.
-fn run_transactional(
-    client: &mut Client,
-    m: &Migration,
-    script: &Script,
-    direction: Direction,
-) -> Result<Vec<usize>, Error> {
-    if script.statements.is_empty() {
-        return Ok(Vec::new());
-    }
-    let range = 0..script.statements.len();
-    let (start, text, skipped) = transactional_slice(script, &range);
-    // The savepoint keeps the outer transaction usable to find the failing statement.
-    const PREFIX: &str = "SAVEPOINT pgshift_check;\n";
-    if let Err(e) = client.simple_query(&format!("{PREFIX}{text}")) {
-        let _ = client.simple_query("ROLLBACK TO SAVEPOINT pgshift_check");
-        let db = e.as_db_error();
-        let offset = match db.and_then(|d| d.position()) {
-            Some(postgres::error::ErrorPosition::Original(p)) => (*p as usize)
-                .checked_sub(PREFIX.len() + 1)
-                .and_then(|p| text.char_indices().nth(p))
-                .map(|(b, _)| start + b),
-            _ => None,
+    /// Runs a whole script in its transactional form inside the open transaction. Returns the
+    /// indices of skipped statements.
+    fn run_transactional(
+        &self,
+        client: &mut Client,
+        m: &Migration,
+        script: &Script,
+        direction: Direction,
+    ) -> Result<Vec<usize>, Error> {
+        if script.statements.is_empty() {
+            return Ok(Vec::new());
+        }
+        let job = self.job(m, script, direction);
+        let range = 0..script.statements.len();
+        let (start, text, skipped) = transactional_slice(script, &range);
+        // The savepoint keeps the outer transaction usable to find the failing statement.
+        const PREFIX: &str = "SAVEPOINT pgshift_check;\n";
+        let batch = format!("{PREFIX}{text}");
+        let Err(e) = client.simple_query(&batch) else {
+            return Ok(skipped);
         };
-        let statement = match offset {
-            Some(o) => Some(
-                range
-                    .clone()
-                    .rev()
-                    .find(|&i| script.statements[i].start as usize <= o)
-                    .unwrap_or(0),
-            ),
+        let _ = client.simple_query("ROLLBACK TO SAVEPOINT pgshift_check");
+        let sent = locate::Sent {
+            batch: &batch,
+            prefix_len: PREFIX.len(),
+            slice_start: start,
+            slice_len: text.len(),
+        };
+        let statement = match locate::position_in_script(&e, &sent) {
+            Some(offset) => {
+                let i = locate::statement_at(script, &range, offset);
+                return Err(Error::Migration(locate::fail(
+                    &job,
+                    &e,
+                    Some(i),
+                    Some(line_col(&script.sql, offset)),
+                    1,
+                )));
+            }
             None if range.len() == 1 => Some(0),
             None => {
                 // No position from the server: replay statement by statement to find it.
                 let failed = range.clone().find(|&i| {
                     let s = &script.statements[i];
-                    let sql = &text[s.start as usize - start..s.end as usize - start];
-                    client.simple_query(sql).is_err()
+                    client
+                        .simple_query(&text[s.start as usize - start..s.end as usize - start])
+                        .is_err()
                 });
                 let _ = client.simple_query("ROLLBACK TO SAVEPOINT pgshift_check");
                 failed
             }
         };
-        let position = offset.map(|o| line_col(&script.sql, o)).or_else(|| {
-            statement.map(|i| (script.statements[i].line, script.statements[i].column))
-        });
-        return Err(Error::Migration(Box::new(MigrationError {
-            id: m.id.to_string(),
-            direction,
-            file: script.path.to_string(),
-            statement: statement.map(|i| i + 1),
-            position,
-            sqlstate: e.code().map(|c| c.code().to_string()),
-            message: db.map_or_else(|| e.to_string(), |d| d.message().to_string()),
-            detail: db.and_then(|d| d.detail()).map(str::to_string),
-            hint: db.and_then(|d| d.hint()).map(str::to_string),
-            attempts: 1,
-            blockers: Vec::new(),
-            table: None,
-            applied_before: Vec::new(),
-        })));
+        let position = statement.map(|i| (script.statements[i].line, script.statements[i].column));
+        Err(Error::Migration(locate::fail(
+            &job, &e, statement, position, 1,
+        )))
     }
-    Ok(skipped)
 }
 
 /// A sorted description of the user-visible schema: relations, columns, indexes,

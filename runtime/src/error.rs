@@ -65,10 +65,22 @@ pub enum Error {
     #[error(transparent)]
     Migration(Box<MigrationError>),
 
-    /// Rolling back would run the down file of a migration the history does not have, or
-    /// the rollback target is not applied.
-    #[error("{0}")]
-    Rollback(String),
+    /// `rollback_to` names a migration that is not applied, so there is no state to return to.
+    #[error("cannot roll back to {id}: it is not applied, so there is no state to return to")]
+    RollbackTargetNotApplied {
+        /// The migration's id.
+        id: String,
+    },
+
+    /// A migration was left in a state that needs an operator: a rollback that stopped midway,
+    /// or a stored down script that cannot be trusted.
+    #[error("migration {id} {what}")]
+    Interrupted {
+        /// The migration's id.
+        id: String,
+        /// What happened and what to do.
+        what: String,
+    },
 
     /// The history table was written by a newer pgshift with a format this one cannot read.
     #[error(
@@ -83,9 +95,19 @@ pub enum Error {
         known: u32,
     },
 
-    /// Test mode or the reversibility check found a problem.
-    #[error("{0}")]
-    Check(String),
+    /// The reversibility check found a down file that does not undo its up file.
+    #[error(
+        "migration {id} is not reversible: after its up and down files run, {difference} ({file})"
+    )]
+    NotReversible {
+        /// The migration's id.
+        id: String,
+        /// The down file.
+        file: String,
+        /// The first difference between the schema before and after (`column public.t.x
+        /// integer is left behind (...)`).
+        difference: String,
+    },
 
     /// Any other database error, with what pgshift was doing.
     #[error("database error while {context}: {}", describe(source))]
@@ -142,6 +164,14 @@ pub struct Drift {
     pub current: String,
 }
 
+/// The first 12 characters of a checksum, for messages (never panics on odd stored values).
+pub(crate) fn short(checksum: &str) -> &str {
+    checksum
+        .char_indices()
+        .nth(12)
+        .map_or(checksum, |(i, _)| &checksum[..i])
+}
+
 fn drift_message(drift: &[Drift]) -> String {
     let list = drift
         .iter()
@@ -149,8 +179,8 @@ fn drift_message(drift: &[Drift]) -> String {
             format!(
                 "{} (applied {}…, now {}…)",
                 d.id,
-                &d.applied[..d.applied.len().min(12)],
-                &d.current[..d.current.len().min(12)]
+                short(&d.applied),
+                short(&d.current)
             )
         })
         .collect::<Vec<_>>()
@@ -308,30 +338,27 @@ impl std::error::Error for MigrationError {}
 /// assert_eq!(pgshift::redact("host=db password=s3cret user=app"), "host=db password=*** user=app");
 /// ```
 pub fn redact(conn: &str) -> String {
-    if let Some(scheme_end) = conn.find("://") {
-        let rest_start = scheme_end + 3;
-        let authority_end = conn[rest_start..]
-            .find(['/', '?'])
-            .map_or(conn.len(), |i| rest_start + i);
-        let authority = &conn[rest_start..authority_end];
-        let mut out = conn[..rest_start].to_string();
-        match authority.rfind('@') {
-            Some(at) => {
-                let userinfo = &authority[..at];
-                match userinfo.find(':') {
-                    Some(colon) => out.push_str(&format!("{}:***", &userinfo[..colon])),
-                    None => out.push_str(userinfo),
-                }
-                out.push_str(&authority[at..]);
+    let Some(scheme_end) = conn.find("://") else {
+        return redact_key_value(conn);
+    };
+    let rest_start = scheme_end + 3;
+    let rest = &conn[rest_start..];
+    let mut out = conn[..rest_start].to_string();
+    // Like the driver: credentials run up to the first `@`, whatever they contain.
+    let after_credentials = match rest.find('@') {
+        Some(at) => {
+            let userinfo = &rest[..at];
+            match userinfo.find(':') {
+                Some(colon) => out.push_str(&format!("{}:***", &userinfo[..colon])),
+                None => out.push_str(userinfo),
             }
-            None => out.push_str(authority),
+            out.push('@');
+            &rest[at + 1..]
         }
-        let tail = &conn[authority_end..];
-        out.push_str(&redact_query_password(tail));
-        out
-    } else {
-        redact_key_value(conn)
-    }
+        None => rest,
+    };
+    out.push_str(&redact_query_password(after_credentials));
+    out
 }
 
 fn redact_query_password(tail: &str) -> String {
@@ -407,5 +434,9 @@ mod tests {
         );
         assert_eq!(redact("password = x host=h"), "password=*** host=h");
         assert!(!redact("postgres://u:hunter2@h").contains("hunter2"));
+        assert_eq!(
+            redact("postgres://app:pa/ss?w#rd@db/app"),
+            "postgres://app:***@db/app"
+        );
     }
 }

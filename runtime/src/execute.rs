@@ -11,12 +11,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use postgres::Client;
-use postgres::error::ErrorPosition;
 
-use crate::error::{Blocker, Direction, LOCK_NOT_AVAILABLE, MigrationError};
-use crate::history::{Names, RowState, rows};
-use crate::migration::{Migration, Script, Statement, StatementKind, TransactionMode};
-use crate::sql::{literal, millis};
+use crate::error::{Direction, LOCK_NOT_AVAILABLE, MigrationError};
+use crate::history::{Names, RowState};
+use crate::migration::{Migration, Script, Statement, TransactionMode};
+use crate::sql::millis;
+use crate::{indexing, locate};
 
 /// Timeouts and retries for running scripts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,23 +119,33 @@ pub(crate) struct Outcome {
     pub attempts: u32,
 }
 
-/// Where a script's text sits inside the message sent, to map server positions back.
-struct Sent<'a> {
-    batch: &'a str,
-    prefix_len: usize,
-    slice_start: usize,
-    slice_len: usize,
+/// What a script run is about: the migration, which of its scripts, and how to run it.
+pub(crate) struct Job<'a> {
+    pub names: &'a Names,
+    pub settings: &'a Settings,
+    pub migration: &'a Migration,
+    pub script: &'a Script,
+    pub direction: Direction,
 }
 
-/// Applies `m` from step `from` on (0 for a fresh migration, `steps_done` to resume).
+/// Applies `m` from step `from` on (0 for a fresh migration, `steps_done` to resume;
+/// `resumed` when a history row said the migration was under way).
 pub(crate) fn apply(
     client: &mut Client,
     names: &Names,
     settings: &Settings,
     m: &Migration,
     from: usize,
+    resumed: bool,
 ) -> Result<Outcome, Box<MigrationError>> {
-    run_script(client, names, settings, m, &m.up, Direction::Up, from)
+    let job = Job {
+        names,
+        settings,
+        migration: m,
+        script: &m.up,
+        direction: Direction::Up,
+    };
+    job.run(client, from, resumed)
 }
 
 /// Runs `script` as the down of migration `m` and deletes its history row.
@@ -146,415 +156,248 @@ pub(crate) fn revert(
     m: &Migration,
     script: &Script,
 ) -> Result<Outcome, Box<MigrationError>> {
-    run_script(client, names, settings, m, script, Direction::Down, 0)
+    let job = Job {
+        names,
+        settings,
+        migration: m,
+        script,
+        direction: Direction::Down,
+    };
+    job.run(client, 0, false)
 }
 
-fn history_sql(
-    names: &Names,
-    m: &Migration,
-    direction: Direction,
-    state: RowState,
-    steps_done: usize,
-    ms: &str,
-) -> String {
-    match direction {
-        Direction::Up => names.upsert_sql(m, state, steps_done, ms),
-        Direction::Down => match state {
-            RowState::Applied => format!(
+impl Job<'_> {
+    /// The history change that ends step `k` (0-based) of `n`.
+    fn history_sql(&self, k: usize, n: usize, ms: &str) -> String {
+        let (names, m) = (self.names, self.migration);
+        let last = k + 1 >= n;
+        match self.direction {
+            Direction::Up => {
+                let state = if last {
+                    RowState::Applied
+                } else {
+                    RowState::Partial
+                };
+                names.upsert_sql(m, state, k + 1, ms)
+            }
+            Direction::Down if last => format!(
                 "DELETE FROM {} WHERE version = {}",
                 names.qualified, m.version
             ),
-            // Down scripts do not record progress: a rollback interrupted mid-way runs the
-            // whole down file again (write such down files with IF EXISTS).
-            RowState::Partial => "SELECT 1".to_string(),
-        },
+            // A rollback in several steps marks the row first, so an interrupted one is visible
+            // (and `migrate` refuses to treat the migration as applied).
+            Direction::Down if k == 0 => format!(
+                "UPDATE {} SET state = '{}' WHERE version = {}",
+                names.qualified,
+                RowState::Reverting.as_str(),
+                m.version
+            ),
+            Direction::Down => "SELECT 1".to_string(),
+        }
     }
-}
 
-fn run_script(
-    client: &mut Client,
-    names: &Names,
-    settings: &Settings,
-    m: &Migration,
-    script: &Script,
-    direction: Direction,
-    from: usize,
-) -> Result<Outcome, Box<MigrationError>> {
-    let started = Instant::now();
-    let steps = steps(script);
-    let mut attempts_max = 1;
-    if steps.is_empty() {
-        // An empty down file: only the history changes.
-        let sql = history_sql(names, m, direction, RowState::Applied, 0, "0");
-        client
-            .simple_query(&sql)
-            .map_err(|e| fail(m, script, direction, &e, None, None, 1))?;
-    }
-    let last = steps.len().saturating_sub(1);
-    for (k, step) in steps.iter().enumerate().skip(from) {
-        let state = if k == last {
-            RowState::Applied
-        } else {
-            RowState::Partial
-        };
-        let attempts = match step {
-            Step::Transaction(range) => run_transaction_step(
-                client,
-                names,
-                settings,
-                m,
-                script,
-                direction,
-                range,
-                state,
-                k + 1,
-            )?,
-            Step::Outside(i) => {
-                run_outside_step(client, names, settings, m, script, direction, *i, state, k)?
-            }
-        };
-        attempts_max = attempts_max.max(attempts);
-    }
-    Ok(Outcome {
-        duration: started.elapsed(),
-        attempts: attempts_max,
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-fn run_transaction_step(
-    client: &mut Client,
-    names: &Names,
-    settings: &Settings,
-    m: &Migration,
-    script: &Script,
-    direction: Direction,
-    range: &Range<usize>,
-    state: RowState,
-    steps_done: usize,
-) -> Result<u32, Box<MigrationError>> {
-    let (slice_start, text) = slice(script, range);
-    let prefix = format!(
-        "BEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n",
-        millis(settings.lock_timeout),
-        millis(settings.statement_timeout)
-    );
-    let elapsed = "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint";
-    let batch = format!(
-        "{prefix}{text}\n;\n{};\nCOMMIT;",
-        history_sql(names, m, direction, state, steps_done, elapsed)
-    );
-    let sent = Sent {
-        batch: &batch,
-        prefix_len: prefix.len(),
-        slice_start,
-        slice_len: text.len(),
-    };
-    let mut attempt = 1;
-    loop {
-        match client.simple_query(&batch) {
-            Ok(_) => return Ok(attempt),
-            Err(e) => {
-                let _ = client.simple_query("ROLLBACK");
-                if is_lock_timeout(&e) && attempt <= settings.lock_retries {
-                    backoff(settings, m, attempt);
-                    attempt += 1;
-                    continue;
+    fn run(
+        &self,
+        client: &mut Client,
+        from: usize,
+        resumed: bool,
+    ) -> Result<Outcome, Box<MigrationError>> {
+        let started = Instant::now();
+        let steps = steps(self.script);
+        let mut attempts_max = 1;
+        if steps.is_empty() {
+            // An empty down file: only the history changes.
+            let sql = self.history_sql(0, 1, "0");
+            client
+                .simple_query(&sql)
+                .map_err(|e| locate::fail(self, &e, None, None, 1))?;
+        }
+        for (k, step) in steps.iter().enumerate().skip(from) {
+            let attempts = match step {
+                Step::Transaction(range) => self.transaction_step(client, range, k, steps.len())?,
+                Step::Outside(i) => {
+                    self.outside_step(client, *i, k, steps.len(), resumed && k == from)?
                 }
-                let (statement, position) = locate(client, settings, script, range, &sent, &e);
-                let mut err = fail(m, script, direction, &e, statement, position, attempt);
+            };
+            attempts_max = attempts_max.max(attempts);
+        }
+        Ok(Outcome {
+            duration: started.elapsed(),
+            attempts: attempts_max,
+        })
+    }
+
+    fn transaction_step(
+        &self,
+        client: &mut Client,
+        range: &Range<usize>,
+        k: usize,
+        n: usize,
+    ) -> Result<u32, Box<MigrationError>> {
+        let (slice_start, text) = slice(self.script, range);
+        let prefix = format!(
+            "BEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n",
+            millis(self.settings.lock_timeout),
+            millis(self.settings.statement_timeout)
+        );
+        let elapsed = "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint";
+        let batch = format!(
+            "{prefix}{text}\n;\n{};\nCOMMIT;",
+            self.history_sql(k, n, elapsed)
+        );
+        let sent = locate::Sent {
+            batch: &batch,
+            prefix_len: prefix.len(),
+            slice_start,
+            slice_len: text.len(),
+        };
+        let mut attempt = 1;
+        loop {
+            match client.simple_query(&batch) {
+                Ok(_) => return Ok(attempt),
+                Err(e) => {
+                    let _ = client.simple_query("ROLLBACK");
+                    if is_lock_timeout(&e) && attempt <= self.settings.lock_retries {
+                        self.backoff(attempt);
+                        attempt += 1;
+                        continue;
+                    }
+                    let (statement, position) = locate::locate(client, self, range, &sent, &e);
+                    let mut err = locate::fail(self, &e, statement, position, attempt);
+                    if err.is_lock_timeout() {
+                        locate::add_blockers(client, self.script, range, &mut err);
+                    }
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    /// A statement that cannot run in a transaction: alone, between a message that saves the
+    /// session's timeouts and sets ours (and, first, records the migration as under way) and
+    /// one that restores them and advances the history row. The timeouts are restored on every
+    /// path, so the caller's session keeps its own settings.
+    fn outside_step(
+        &self,
+        client: &mut Client,
+        index: usize,
+        k: usize,
+        n: usize,
+        resuming: bool,
+    ) -> Result<u32, Box<MigrationError>> {
+        let statement = &self.script.statements[index];
+        let start = (statement.line, statement.column);
+        let fail_here =
+            |e: &postgres::Error, attempt| locate::fail(self, e, Some(index), Some(start), attempt);
+        let mut setup = format!(
+            "SELECT set_config('pgshift.lock_timeout', current_setting('lock_timeout'), false), \
+             set_config('pgshift.statement_timeout', current_setting('statement_timeout'), false);\n\
+             SET lock_timeout = {};\nSET statement_timeout = {};\n",
+            millis(self.settings.lock_timeout),
+            millis(self.settings.statement_timeout)
+        );
+        if self.direction == Direction::Up && k == 0 {
+            // Record that the migration is under way before running anything outside a transaction.
+            setup.push_str(
+                &self
+                    .names
+                    .upsert_sql(self.migration, RowState::Partial, 0, "0"),
+            );
+            setup.push(';');
+        }
+        let restore = "SELECT set_config('lock_timeout', current_setting('pgshift.lock_timeout'), false), \
+                       set_config('statement_timeout', current_setting('pgshift.statement_timeout'), false);";
+        client.simple_query(&setup).map_err(|e| fail_here(&e, 1))?;
+        let started = Instant::now();
+        let result = self.run_alone(client, statement, index, resuming);
+        match result {
+            Err((e, attempt)) => {
+                let _ = client.simple_query(restore);
+                let mut err = fail_here(&e, attempt);
+                err.position =
+                    locate::position_in_statement(&e, self.script, index).or(err.position);
                 if err.is_lock_timeout() {
-                    add_blockers(client, &mut err);
+                    locate::add_blockers(client, self.script, &(index..index + 1), &mut err);
                 }
-                return Err(err);
+                Err(err)
+            }
+            Ok(attempt) => {
+                let ms = started.elapsed().as_millis().to_string();
+                let record = format!("{restore}\n{};", self.history_sql(k, n, &ms));
+                client
+                    .simple_query(&record)
+                    .map_err(|e| fail_here(&e, attempt))?;
+                Ok(attempt)
             }
         }
     }
-}
 
-#[allow(clippy::too_many_arguments)]
-fn run_outside_step(
-    client: &mut Client,
-    names: &Names,
-    settings: &Settings,
-    m: &Migration,
-    script: &Script,
-    direction: Direction,
-    index: usize,
-    state: RowState,
-    steps_done_before: usize,
-) -> Result<u32, Box<MigrationError>> {
-    let statement = &script.statements[index];
-    let sql = script.statement_sql(index);
-    let mut setup = format!(
-        "SET lock_timeout = {};\nSET statement_timeout = {};\n",
-        millis(settings.lock_timeout),
-        millis(settings.statement_timeout)
-    );
-    if direction == Direction::Up && steps_done_before == 0 {
-        // Record that the migration is under way before running anything outside a transaction.
-        setup.push_str(&history_sql(names, m, direction, RowState::Partial, 0, "0"));
-    }
-    let reset = "RESET lock_timeout;\nRESET statement_timeout;";
-    let fail_here = |e: &postgres::Error, attempt| {
-        fail(
-            m,
-            script,
-            direction,
-            e,
-            Some(index),
-            Some(line_col(&script.sql, statement.start as usize)),
-            attempt,
-        )
-    };
-    client.simple_query(&setup).map_err(|e| fail_here(&e, 1))?;
-    let started = Instant::now();
-    let mut attempt = 1;
-    let result = loop {
-        if prepare_concurrent_index(client, statement).map_err(|e| fail_here(&e, attempt))? {
-            log::info!(
-                "{}: index {} already exists and is valid, not building it again",
-                m.id,
-                statement.object.as_deref().unwrap_or("?")
-            );
-            break Ok(());
-        }
-        match client.simple_query(sql) {
-            Ok(_) => break Ok(()),
-            Err(e) => {
-                // A failed CREATE INDEX CONCURRENTLY leaves an invalid index behind.
-                let _ = prepare_concurrent_index(client, statement);
-                if is_lock_timeout(&e) && attempt <= settings.lock_retries {
-                    backoff(settings, m, attempt);
-                    attempt += 1;
-                    continue;
+    /// Runs one statement alone, retrying lock timeouts. Returns the attempts made.
+    fn run_alone(
+        &self,
+        client: &mut Client,
+        statement: &Statement,
+        index: usize,
+        resuming: bool,
+    ) -> Result<u32, (postgres::Error, u32)> {
+        if resuming {
+            match indexing::recover(client, statement) {
+                Ok(indexing::Recovery::AlreadyBuilt) => {
+                    log::info!(
+                        "{}: index {} was built before the interruption; not building it again",
+                        self.migration.id,
+                        statement.object.as_deref().unwrap_or("?")
+                    );
+                    return Ok(1);
                 }
-                break Err(e);
+                Ok(_) => {}
+                Err(e) => return Err((e, 1)),
             }
         }
-    };
-    if let Err(e) = result {
-        let _ = client.simple_query(reset);
-        let mut err = fail_here(&e, attempt);
-        err.position = error_position_in_statement(&e, script, index).or(err.position);
-        if err.is_lock_timeout() {
-            add_blockers(client, &mut err);
+        let mut attempt = 1;
+        loop {
+            match client.simple_query(self.script.statement_sql(index)) {
+                Ok(_) => return Ok(attempt),
+                Err(e) => {
+                    indexing::clean_up_failed_build(client, statement, &e);
+                    if is_lock_timeout(&e) && attempt <= self.settings.lock_retries {
+                        self.backoff(attempt);
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err((e, attempt));
+                }
+            }
         }
-        return Err(err);
     }
-    let ms = started.elapsed().as_millis().to_string();
-    let record = format!(
-        "{reset}\n{};",
-        history_sql(names, m, direction, state, steps_done_before + 1, &ms)
-    );
-    client
-        .simple_query(&record)
-        .map_err(|e| fail_here(&e, attempt))?;
-    Ok(attempt)
-}
 
-/// Before (re)building an index concurrently: an invalid leftover of an interrupted build is
-/// dropped; a valid one means the build already happened (returns true: skip it).
-fn prepare_concurrent_index(
-    client: &mut Client,
-    statement: &Statement,
-) -> Result<bool, postgres::Error> {
-    let (StatementKind::CreateIndex, TransactionMode::Concurrently { .. }, Some(index)) = (
-        statement.kind,
-        statement.transaction,
-        statement.object.as_deref(),
-    ) else {
-        return Ok(false);
-    };
-    let qualified = match statement.table.as_deref().and_then(|t| t.rsplit_once('.')) {
-        Some((schema, _)) => format!("{}.{}", crate::sql::ident(schema), crate::sql::ident(index)),
-        None => crate::sql::ident(index),
-    };
-    let query = format!(
-        "SELECT i.indisvalid::text FROM pg_index i WHERE i.indexrelid = to_regclass({})",
-        literal(&qualified)
-    );
-    let messages = client.simple_query(&query)?;
-    match rows(&messages)
-        .next()
-        .and_then(|r| r.get(0).map(|v| v == "true"))
-    {
-        Some(true) => Ok(true),
-        Some(false) => {
-            log::warn!(
-                "dropping invalid index {qualified} left by an interrupted concurrent build"
-            );
-            client.simple_query(&format!("DROP INDEX CONCURRENTLY IF EXISTS {qualified}"))?;
-            Ok(false)
-        }
-        None => Ok(false),
+    fn backoff(&self, attempt: u32) {
+        let s = self.settings;
+        let factor = 1u32.checked_shl(attempt - 1).unwrap_or(u32::MAX);
+        let delay = s
+            .retry_delay
+            .checked_mul(factor)
+            .unwrap_or(s.max_retry_delay)
+            .min(s.max_retry_delay);
+        log::warn!(
+            "{}: lock timeout ({} ms), attempt {attempt} of {}; retrying in {} ms",
+            self.migration.id,
+            s.lock_timeout.as_millis(),
+            s.lock_retries + 1,
+            delay.as_millis()
+        );
+        thread::sleep(delay);
     }
 }
 
-fn is_lock_timeout(e: &postgres::Error) -> bool {
+pub(crate) fn is_lock_timeout(e: &postgres::Error) -> bool {
     e.code().map(|c| c.code()) == Some(LOCK_NOT_AVAILABLE)
-}
-
-fn backoff(settings: &Settings, m: &Migration, attempt: u32) {
-    let factor = 1u32.checked_shl(attempt - 1).unwrap_or(u32::MAX);
-    let delay = settings
-        .retry_delay
-        .checked_mul(factor)
-        .unwrap_or(settings.max_retry_delay)
-        .min(settings.max_retry_delay);
-    log::warn!(
-        "{}: lock timeout ({} ms), attempt {attempt} of {}; retrying in {} ms",
-        m.id,
-        settings.lock_timeout.as_millis(),
-        settings.lock_retries + 1,
-        delay.as_millis()
-    );
-    thread::sleep(delay);
-}
-
-/// Finds the failing statement: from the error's position when the server gave one, else
-/// (several statements, no position) by replaying them one by one in a transaction that is
-/// rolled back.
-fn locate(
-    client: &mut Client,
-    settings: &Settings,
-    script: &Script,
-    range: &Range<usize>,
-    sent: &Sent<'_>,
-    e: &postgres::Error,
-) -> (Option<usize>, Option<(u32, u32)>) {
-    if let Some(offset) = position_in_script(e, sent) {
-        let index = statement_at(script, range, offset);
-        return (Some(index), Some(line_col(&script.sql, offset)));
-    }
-    if range.len() == 1 {
-        let s = &script.statements[range.start];
-        return (Some(range.start), Some((s.line, s.column)));
-    }
-    match replay(client, settings, script, range) {
-        Some(index) => {
-            let s = &script.statements[index];
-            (Some(index), Some((s.line, s.column)))
-        }
-        None => (None, None),
-    }
-}
-
-fn position_in_script(e: &postgres::Error, sent: &Sent<'_>) -> Option<usize> {
-    let Some(ErrorPosition::Original(p)) = e.as_db_error()?.position() else {
-        return None;
-    };
-    let byte = sent
-        .batch
-        .char_indices()
-        .nth((*p as usize).checked_sub(1)?)?
-        .0;
-    let within = byte.checked_sub(sent.prefix_len)?;
-    (within < sent.slice_len).then_some(sent.slice_start + within)
-}
-
-fn error_position_in_statement(
-    e: &postgres::Error,
-    script: &Script,
-    index: usize,
-) -> Option<(u32, u32)> {
-    let s = &script.statements[index];
-    let sql = script.statement_sql(index);
-    let sent = Sent {
-        batch: sql,
-        prefix_len: 0,
-        slice_start: s.start as usize,
-        slice_len: sql.len(),
-    };
-    position_in_script(e, &sent).map(|offset| line_col(&script.sql, offset))
-}
-
-fn statement_at(script: &Script, range: &Range<usize>, offset: usize) -> usize {
-    range
-        .clone()
-        .rev()
-        .find(|&i| script.statements[i].start as usize <= offset)
-        .unwrap_or(range.start)
-}
-
-fn replay(
-    client: &mut Client,
-    settings: &Settings,
-    script: &Script,
-    range: &Range<usize>,
-) -> Option<usize> {
-    let begin = format!(
-        "BEGIN; SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
-        millis(settings.lock_timeout),
-        millis(settings.statement_timeout)
-    );
-    client.simple_query(&begin).ok()?;
-    let failed = range
-        .clone()
-        .find(|&i| client.simple_query(script.statement_sql(i)).is_err());
-    let _ = client.simple_query("ROLLBACK");
-    failed
-}
-
-fn fail(
-    m: &Migration,
-    script: &Script,
-    direction: Direction,
-    e: &postgres::Error,
-    statement: Option<usize>,
-    position: Option<(u32, u32)>,
-    attempts: u32,
-) -> Box<MigrationError> {
-    let db = e.as_db_error();
-    Box::new(MigrationError {
-        id: m.id.to_string(),
-        direction,
-        file: script.path.to_string(),
-        statement: statement.map(|i| i + 1),
-        position,
-        sqlstate: e.code().map(|c| c.code().to_string()),
-        message: db.map_or_else(|| e.to_string(), |d| d.message().to_string()),
-        detail: db.and_then(|d| d.detail()).map(str::to_string),
-        hint: db.and_then(|d| d.hint()).map(str::to_string),
-        attempts,
-        blockers: Vec::new(),
-        table: statement
-            .and_then(|i| script.statements[i].table.as_deref())
-            .map(str::to_string),
-        applied_before: Vec::new(),
-    })
-}
-
-/// Lists the sessions holding granted locks on the table the failed statement needed.
-fn add_blockers(client: &mut Client, err: &mut MigrationError) {
-    let Some(table) = err.table.clone() else {
-        return;
-    };
-    let query = format!(
-        "SELECT a.pid::text, coalesce(a.state, ''), coalesce(a.application_name, ''), \
-         left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 160), \
-         coalesce(date_trunc('second', now() - a.xact_start)::text, '') \
-         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-         WHERE l.granted AND l.relation = to_regclass({}) AND l.pid <> pg_backend_pid() ORDER BY a.xact_start",
-        literal(&table)
-    );
-    if let Ok(messages) = client.simple_query(&query) {
-        err.blockers = rows(&messages)
-            .map(|r| Blocker {
-                pid: r.get(0).and_then(|p| p.parse().ok()).unwrap_or(0),
-                state: r.get(1).unwrap_or_default().to_string(),
-                application: r.get(2).unwrap_or_default().to_string(),
-                query: r.get(3).unwrap_or_default().to_string(),
-                transaction_age: r.get(4).unwrap_or_default().to_string(),
-            })
-            .collect();
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migration::Statement;
+    use crate::migration::StatementKind;
 
     fn stmt(start: u32, end: u32, transaction: TransactionMode) -> Statement {
         Statement::new(

@@ -35,6 +35,8 @@ pub enum RowState {
     Applied,
     /// Some steps ran; the next run resumes after `steps_done`.
     Partial,
+    /// A rollback in several steps started and did not finish; running it again finishes it.
+    Reverting,
 }
 
 impl RowState {
@@ -42,6 +44,7 @@ impl RowState {
         match self {
             RowState::Applied => "applied",
             RowState::Partial => "partial",
+            RowState::Reverting => "reverting",
         }
     }
 }
@@ -114,7 +117,7 @@ impl Names {
     version bigint PRIMARY KEY,
     name text NOT NULL,
     checksum text NOT NULL,
-    state text NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'partial')),
+    state text NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'partial', 'reverting')),
     steps_done integer NOT NULL DEFAULT 0,
     applied_at timestamptz NOT NULL DEFAULT now(),
     execution_ms bigint NOT NULL DEFAULT 0,
@@ -131,13 +134,20 @@ COMMENT ON TABLE {t} IS {c};\n",
     }
 
     /// One query answering "is anything to do?" without reading every row: standby flag,
-    /// table format, row count and a digest of `version:checksum:state`.
+    /// table format, and the count and digest of `version:checksum:state` of the rows up to
+    /// `last` (the newest migration wanted); rows after it come back whole (normally none), so
+    /// a database ahead of the binary is recognised without taking the lock.
     /// Fails with 42P01/3F000 when the table (or schema) does not exist.
-    pub fn summary_sql(&self) -> String {
+    pub fn summary_sql(&self, last: i64) -> String {
         format!(
             "SELECT pg_is_in_recovery()::text, \
-             coalesce(obj_description({reg}::regclass, 'pg_class'), ''), count(*)::text, \
-             encode(sha256(convert_to(coalesce(string_agg(version::text || ':' || checksum || ':' || state, ',' ORDER BY version), ''), 'UTF8')), 'hex') \
+             coalesce(obj_description({reg}::regclass, 'pg_class'), ''), \
+             (count(*) FILTER (WHERE version <= {last}))::text, \
+             encode(sha256(convert_to(coalesce(string_agg(version::text || ':' || checksum || ':' || state, ',' ORDER BY version) \
+               FILTER (WHERE version <= {last}), ''), 'UTF8')), 'hex'), \
+             coalesce(string_agg(concat_ws('|', version, state, steps_done, execution_ms, \
+               to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), checksum, name), E'\\n' ORDER BY version) \
+               FILTER (WHERE version > {last}), '') \
              FROM {t}",
             reg = literal(&self.qualified),
             t = self.qualified
@@ -184,7 +194,7 @@ COMMENT ON TABLE {t} IS {c};\n",
     /// Reads the stored down SQL and its step plan for `version`.
     pub fn down_sql(&self, version: i64) -> String {
         format!(
-            "SELECT down_sql, down_steps FROM {} WHERE version = {version}",
+            "SELECT down_sql, down_checksum, down_steps FROM {} WHERE version = {version}",
             self.qualified
         )
     }
@@ -197,6 +207,8 @@ pub(crate) struct Summary {
     pub format: Option<u32>,
     pub count: usize,
     pub digest: String,
+    /// Rows after the newest wanted migration.
+    pub after: Vec<HistoryRow>,
 }
 
 impl Summary {
@@ -209,6 +221,24 @@ impl Summary {
                 .and_then(|f| f.trim().parse().ok()),
             count: get(2).parse().unwrap_or(0),
             digest: get(3).to_string(),
+            after: get(4)
+                .lines()
+                .filter_map(|line| {
+                    let f: Vec<&str> = line.splitn(7, '|').collect();
+                    let [version, state, steps, ms, at, checksum, name] = f.as_slice() else {
+                        return None;
+                    };
+                    Some(HistoryRow {
+                        version: version.parse().ok()?,
+                        name: name.to_string(),
+                        checksum: checksum.to_string(),
+                        state: parse_state(state),
+                        steps_done: steps.parse().unwrap_or(0),
+                        applied_at: at.to_string(),
+                        execution_ms: ms.parse().unwrap_or(0),
+                    })
+                })
+                .collect(),
         }
     }
 }
@@ -246,17 +276,21 @@ pub(crate) fn history_rows(messages: &[SimpleQueryMessage]) -> Vec<HistoryRow> {
         .collect()
 }
 
+fn parse_state(s: &str) -> RowState {
+    match s {
+        "partial" => RowState::Partial,
+        "reverting" => RowState::Reverting,
+        _ => RowState::Applied,
+    }
+}
+
 pub(crate) fn parse_row(row: &SimpleQueryRow) -> HistoryRow {
     let get = |i: usize| row.get(i).unwrap_or_default();
     HistoryRow {
         version: get(0).parse().unwrap_or(0),
         name: get(1).to_string(),
         checksum: get(2).to_string(),
-        state: if get(3) == "partial" {
-            RowState::Partial
-        } else {
-            RowState::Applied
-        },
+        state: parse_state(get(3)),
         steps_done: get(4).parse().unwrap_or(0),
         applied_at: get(5).to_string(),
         execution_ms: get(6).parse().unwrap_or(0),
@@ -297,30 +331,51 @@ pub(crate) fn encode_steps(script: &Script) -> String {
         .join(",")
 }
 
-/// Rebuilds a script from a stored down SQL and its encoded statements.
-pub(crate) fn decode_script(path: String, sql: String, steps: &str) -> Script {
+/// SHA-256 of a file's text with `\r\n` normalised to `\n`, lowercase hex: the checksum
+/// `pgshift-core` computes at compile time (repeated here: the runtime links no analysis).
+pub(crate) fn file_checksum(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(text.replace("\r\n", "\n").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Rebuilds a script from a stored down SQL and its encoded statements, refusing anything that
+/// does not match what was stored at apply time.
+pub(crate) fn decode_script(
+    path: String,
+    sql: String,
+    checksum: &str,
+    steps: &str,
+) -> Result<Script, String> {
     use crate::migration::{Statement, StatementKind};
+    if file_checksum(&sql) != checksum {
+        return Err(
+            "its stored down SQL no longer matches the checksum recorded with it (was it edited?)"
+                .into(),
+        );
+    }
+    let bad = |entry: &str| format!("its stored step plan is damaged at `{entry}`");
+    let span = |p: Option<&str>| -> Option<(u32, u32)> {
+        let (a, b) = p?.split_once('-')?;
+        let (a, b) = (a.parse().ok()?, b.parse().ok()?);
+        (a <= b && sql.get(a as usize..b as usize).is_some()).then_some((a, b))
+    };
     let mut statements = Vec::new();
     for entry in steps.split(',').filter(|e| !e.is_empty()) {
         let mut parts = entry.split(':');
-        let mode = parts.next().unwrap_or("t");
-        let span = |p: Option<&str>| -> Option<(u32, u32)> {
-            let (a, b) = p?.split_once('-')?;
-            Some((a.parse().ok()?, b.parse().ok()?))
-        };
-        let Some((start, end)) = span(parts.next()) else {
-            continue;
-        };
-        if end as usize > sql.len() || start > end {
-            continue;
-        }
-        let transaction = match (mode, span(parts.next())) {
-            ("c", Some((keyword_start, keyword_end))) => TransactionMode::Concurrently {
-                keyword_start,
-                keyword_end,
-            },
-            ("a", _) | ("c", None) => TransactionMode::Autocommit,
-            _ => TransactionMode::Transactional,
+        let mode = parts.next().unwrap_or("");
+        let (start, end) = span(parts.next()).ok_or_else(|| bad(entry))?;
+        let transaction = match mode {
+            "t" => TransactionMode::Transactional,
+            "a" => TransactionMode::Autocommit,
+            "c" => {
+                let (keyword_start, keyword_end) = span(parts.next()).ok_or_else(|| bad(entry))?;
+                TransactionMode::Concurrently {
+                    keyword_start,
+                    keyword_end,
+                }
+            }
+            _ => return Err(bad(entry)),
         };
         let (line, column) = crate::execute::line_col(&sql, start as usize);
         statements.push(Statement::new(
@@ -334,6 +389,5 @@ pub(crate) fn decode_script(path: String, sql: String, steps: &str) -> Script {
             None,
         ));
     }
-    let checksum = String::new();
-    Script::new(path, sql, checksum, statements)
+    Ok(Script::new(path, sql, checksum.to_string(), statements))
 }

@@ -32,6 +32,8 @@ mod connect;
 mod error;
 mod execute;
 pub mod history;
+mod indexing;
+mod locate;
 mod lock;
 mod migration;
 mod migrator;

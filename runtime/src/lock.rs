@@ -56,9 +56,13 @@ impl<'c> LockGuard<'c> {
         // While the lock is held, the server checks every second that this client is still
         // there (PostgreSQL 14+), so a runner that dies mid-statement is aborted promptly
         // instead of finishing the migration on its own and holding locks meanwhile.
+        // Everything here is one implicit transaction, so `SET LOCAL` lasts exactly this
+        // message: the wait is bounded by `wait` alone, whatever statement_timeout the role has.
+        // The session's own check interval is saved, to be restored on release.
         let sql = format!(
-            "SET lock_timeout = {}; SELECT pg_advisory_lock({key}); RESET lock_timeout; \
-             SELECT set_config('client_connection_check_interval', '1000', false) \
+            "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = 0; SELECT pg_advisory_lock({key}); \
+             SELECT set_config('pgshift.check_interval', current_setting('client_connection_check_interval'), false), \
+             set_config('client_connection_check_interval', '1000', false) \
              WHERE current_setting('server_version_num')::int >= 140000; {then}",
             millis(wait)
         );

@@ -32,11 +32,11 @@ use std::time::Duration;
 
 use postgres::Client;
 
-use crate::error::{Drift, Error};
-use crate::execute::{self, Settings, Step};
+use crate::error::{Direction, Drift, Error};
+use crate::execute::{self, Job, Settings, Step};
 use crate::history::{self, HistoryRow, Names, RowState, Summary};
 use crate::lock::{LockGuard, lock_key};
-use crate::migration::{Migration, Migrations};
+use crate::migration::{Migration, Migrations, Script};
 use crate::report::*;
 
 /// What to do when the database has migrations the binary does not know.
@@ -191,28 +191,31 @@ impl<'m> Migrator<'m> {
     /// at any point leaves behind.
     pub fn migrate(&self, client: &mut Client) -> Result<Report, Error> {
         let wanted = self.wanted()?;
-        let summary = self.summary(client)?;
+        let summary = self.summary(client, wanted)?;
         if let Some(s) = &summary {
-            self.check_summary(s)?;
             let expected = history::digest(
                 wanted
                     .iter()
                     .map(|m| (m.version, m.checksum(), RowState::Applied)),
             );
-            if s.format == Some(history::FORMAT) && s.count == wanted.len() && s.digest == expected
-            {
+            let later_known_or_unknown = s.after.iter().all(|r| r.state == RowState::Applied);
+            if s.count == wanted.len() && s.digest == expected && later_known_or_unknown {
+                // Nothing pending: no lock, no DDL. Rows after the wanted set are either
+                // migrations beyond the target or ones this binary does not know.
+                let unknown = self.unknown_rows(&s.after)?;
                 log::debug!("{} migration(s) applied, nothing pending", wanted.len());
-                return Ok(Report::default());
+                return Ok(Report {
+                    applied: Vec::new(),
+                    unknown,
+                });
             }
         }
-        let key = self.lock_key();
-        let read = if summary.is_none() {
-            format!("{}{}", self.names.create_sql(), self.names.select_sql())
-        } else {
-            self.names.select_sql()
+        let read = match summary {
+            None => format!("{}{}", self.names.create_sql(), self.names.select_sql()),
+            Some(_) => self.names.select_sql(),
         };
         let (mut guard, messages) =
-            LockGuard::acquire(client, key, self.advisory_lock_timeout, &read)
+            LockGuard::acquire(client, self.lock_key(), self.advisory_lock_timeout, &read)
                 .map_err(standby_if_read_only)?;
         let rows = history::history_rows(&messages);
         self.apply_pending(&mut guard, wanted, &rows)
@@ -224,8 +227,16 @@ impl<'m> Migrator<'m> {
         wanted: &[Migration],
         rows: &[HistoryRow],
     ) -> Result<Report, Error> {
-        let by_version: HashMap<i64, &HistoryRow> = rows.iter().map(|r| (r.version, r)).collect();
+        let history = History::new(rows);
         self.check_drift(rows)?;
+        if let Some(r) = rows.iter().find(|r| r.state == RowState::Reverting) {
+            return Err(Error::Interrupted {
+                id: r.id(),
+                what:
+                    "was being rolled back when a run stopped; run the rollback again to finish it"
+                        .into(),
+            });
+        }
         let unknown = self.unknown_rows(rows)?;
         let max_applied = rows.iter().map(|r| r.version).max();
         let mut report = Report {
@@ -233,7 +244,7 @@ impl<'m> Migrator<'m> {
             unknown,
         };
         for m in wanted {
-            let (from, resumed) = match by_version.get(&m.version) {
+            let (from, resumed) = match history.get(m.version) {
                 Some(row) if row.state == RowState::Applied => continue,
                 Some(row) => (row.steps_done.max(0) as usize, true),
                 None => (0, false),
@@ -244,7 +255,7 @@ impl<'m> Migrator<'m> {
                     m.id
                 );
             }
-            match execute::apply(client, &self.names, &self.settings, m, from) {
+            match execute::apply(client, &self.names, &self.settings, m, from, resumed) {
                 Ok(outcome) => {
                     log::info!("applied {} in {} ms", m.id, outcome.duration.as_millis());
                     report.applied.push(Applied {
@@ -264,27 +275,40 @@ impl<'m> Migrator<'m> {
         Ok(report)
     }
 
-    /// One round trip: standby flag, format and digest. `None` when there is no history table.
-    fn summary(&self, client: &mut Client) -> Result<Option<Summary>, Error> {
-        match client.simple_query(&self.names.summary_sql()) {
-            Ok(messages) => Ok(history::rows(&messages).next().map(Summary::from_row)),
-            Err(e) if history::is_missing_table(&e) => Ok(None),
-            Err(e) => Err(Error::db("checking the migration history")(e)),
-        }
-    }
-
-    fn check_summary(&self, s: &Summary) -> Result<(), Error> {
-        if s.in_recovery {
+    /// One round trip: standby flag, format and digest. `None` when there is no history table
+    /// yet (then one more query checks for a standby, once per database lifetime). Refuses a
+    /// standby and a history format newer than this version knows.
+    fn summary(&self, client: &mut Client, wanted: &[Migration]) -> Result<Option<Summary>, Error> {
+        let last = wanted.last().map_or(i64::MIN, |m| m.version);
+        let summary = match client.simple_query(&self.names.summary_sql(last)) {
+            Ok(messages) => history::rows(&messages).next().map(Summary::from_row),
+            Err(e) if history::is_missing_table(&e) => None,
+            Err(e) => return Err(Error::db("checking the migration history")(e)),
+        };
+        let in_recovery = match &summary {
+            Some(s) => s.in_recovery,
+            None => {
+                let messages = client
+                    .simple_query("SELECT pg_is_in_recovery()::text")
+                    .map_err(Error::db("checking for a standby"))?;
+                history::rows(&messages).next().and_then(|r| r.get(0)) == Some("true")
+            }
+        };
+        if in_recovery {
             return Err(Error::Standby);
         }
-        match s.format {
-            Some(found) if found > history::FORMAT => Err(Error::HistoryFormat {
+        if let Some(found) = summary
+            .as_ref()
+            .and_then(|s| s.format)
+            .filter(|f| *f > history::FORMAT)
+        {
+            return Err(Error::HistoryFormat {
                 table: self.names.display(),
                 found: found.to_string(),
                 known: history::FORMAT,
-            }),
-            _ => Ok(()),
+            });
         }
+        Ok(summary)
     }
 
     fn check_drift(&self, rows: &[HistoryRow]) -> Result<(), Error> {
@@ -308,10 +332,17 @@ impl<'m> Migrator<'m> {
         }
     }
 
+    fn is_known(&self, version: i64) -> bool {
+        self.migrations
+            .as_slice()
+            .binary_search_by_key(&version, |m| m.version)
+            .is_ok()
+    }
+
     fn unknown_rows(&self, rows: &[HistoryRow]) -> Result<Vec<HistoryRow>, Error> {
         let unknown: Vec<HistoryRow> = rows
             .iter()
-            .filter(|r| !self.migrations.iter().any(|m| m.version == r.version))
+            .filter(|r| !self.is_known(r.version))
             .cloned()
             .collect();
         if unknown.is_empty() {
@@ -335,12 +366,12 @@ impl<'m> Migrator<'m> {
         let rows = history::read(client, &self.names)?;
         let history_exists = rows.is_some();
         let rows = rows.unwrap_or_default();
-        let by_version: HashMap<i64, &HistoryRow> = rows.iter().map(|r| (r.version, r)).collect();
+        let history = History::new(&rows);
         let mut entries: Vec<StatusEntry> = self
             .migrations
             .iter()
             .map(|m| {
-                let state = match by_version.get(&m.version) {
+                let state = match history.get(m.version) {
                     None => MigrationState::Pending,
                     Some(r) if r.checksum != m.checksum() => MigrationState::Drift {
                         applied: r.checksum.clone(),
@@ -350,6 +381,7 @@ impl<'m> Migrator<'m> {
                         steps_done: r.steps_done,
                         steps: execute::steps(&m.up).len(),
                     },
+                    Some(r) if r.state == RowState::Reverting => MigrationState::Reverting,
                     Some(r) => MigrationState::Applied {
                         at: r.applied_at.clone(),
                         execution_ms: r.execution_ms,
@@ -362,10 +394,7 @@ impl<'m> Migrator<'m> {
                 }
             })
             .collect();
-        for r in rows
-            .iter()
-            .filter(|r| !self.migrations.iter().any(|m| m.version == r.version))
-        {
+        for r in rows.iter().filter(|r| !self.is_known(r.version)) {
             entries.push(StatusEntry {
                 version: r.version,
                 id: r.id(),
@@ -385,19 +414,17 @@ impl<'m> Migrator<'m> {
     /// Drift is an error here as it is for `migrate`.
     pub fn plan(&self, client: &mut Client) -> Result<Plan, Error> {
         let wanted = self.wanted()?;
-        if let Some(s) = self.summary(client)? {
-            self.check_summary(&s)?;
-        }
+        self.summary(client, wanted)?;
         let rows = history::read(client, &self.names)?;
         let creates_history_table = rows.is_none();
         let rows = rows.unwrap_or_default();
         self.check_drift(&rows)?;
         let unknown = self.unknown_rows(&rows)?;
-        let by_version: HashMap<i64, &HistoryRow> = rows.iter().map(|r| (r.version, r)).collect();
+        let history = History::new(&rows);
         let migrations = wanted
             .iter()
             .filter_map(|m| {
-                let from_step = match by_version.get(&m.version) {
+                let from_step = match history.get(m.version) {
                     Some(r) if r.state == RowState::Applied => return None,
                     Some(r) => r.steps_done.max(0) as usize,
                     None => 0,
@@ -420,10 +447,11 @@ impl<'m> Migrator<'m> {
     /// timeouts, deleting the history row in that transaction. A migration this binary does not
     /// know (or whose file changed) is rolled back with the down SQL kept in its history row.
     pub fn rollback(&self, client: &mut Client, what: Rollback) -> Result<RollbackReport, Error> {
-        if let Some(s) = self.summary(client)? {
-            self.check_summary(&s)?;
-        } else {
-            return Ok(RollbackReport::default());
+        if self.summary(client, self.migrations.as_slice())?.is_none() {
+            return match what {
+                Rollback::To(target) => Err(self.not_applied(&target)),
+                Rollback::Steps(_) => Ok(RollbackReport::default()),
+            };
         }
         let (mut guard, messages) = LockGuard::acquire(
             client,
@@ -437,60 +465,32 @@ impl<'m> Migrator<'m> {
         let chosen: Vec<&HistoryRow> = match &what {
             Rollback::Steps(n) => rows.iter().take(*n).collect(),
             Rollback::To(target) => {
-                let matches =
-                    |r: &HistoryRow| r.id() == *target || target.parse::<i64>() == Ok(r.version);
+                let matches = |r: &HistoryRow| {
+                    target.parse::<i64>() == Ok(r.version)
+                        || r.id() == *target
+                        || self
+                            .migrations
+                            .find(target)
+                            .is_some_and(|m| m.version == r.version)
+                };
                 let Some(t) = rows.iter().find(|r| matches(r)) else {
-                    return Err(match self.migrations.find(target) {
-                        Some(m) => Error::Rollback(format!(
-                            "cannot roll back to {}: it is not applied, so there is no state to return to",
-                            m.id
-                        )),
-                        None => Error::UnknownTarget(target.clone()),
-                    });
+                    return Err(self.not_applied(target));
                 };
                 rows.iter().take_while(|r| r.version > t.version).collect()
             }
         };
         let mut report = RollbackReport::default();
         for row in chosen {
-            let known = self
-                .migrations
-                .iter()
-                .find(|m| m.version == row.version && m.checksum() == row.checksum);
-            let (migration, script, source) = match known {
-                Some(m) => (m.clone(), m.down.clone(), DownSource::Binary),
-                None => {
-                    let messages = guard
-                        .simple_query(&self.names.down_sql(row.version))
-                        .map_err(Error::db("reading a stored down script"))?;
-                    let r = history::rows(&messages).next().ok_or_else(|| {
-                        Error::Rollback(format!("{} vanished from the history table", row.id()))
-                    })?;
-                    let path = format!("{}.down.sql (from the history table)", row.id());
-                    let script = history::decode_script(
-                        path,
-                        r.get(0).unwrap_or_default().to_string(),
-                        r.get(1).unwrap_or_default(),
-                    );
-                    let stub = Migration::new(
-                        row.version,
-                        row.name.clone(),
-                        row.id(),
-                        script.clone(),
-                        script.clone(),
-                    );
-                    (stub, script, DownSource::History)
-                }
-            };
+            let (migration, script, source) = self.down_for(&mut guard, row)?;
             match execute::revert(&mut guard, &self.names, &self.settings, &migration, &script) {
                 Ok(outcome) => {
                     log::info!(
                         "rolled back {} in {} ms",
-                        row.id(),
+                        migration.id,
                         outcome.duration.as_millis()
                     );
                     report.rolled_back.push(RolledBack {
-                        id: row.id(),
+                        id: migration.id.to_string(),
                         duration: outcome.duration,
                         source,
                     });
@@ -504,21 +504,121 @@ impl<'m> Migrator<'m> {
         Ok(report)
     }
 
+    fn not_applied(&self, target: &str) -> Error {
+        match self.migrations.find(target) {
+            Some(m) => Error::RollbackTargetNotApplied {
+                id: m.id.to_string(),
+            },
+            None => Error::UnknownTarget(target.to_string()),
+        }
+    }
+
+    /// The down script for a history row: the binary's when it knows the migration unchanged,
+    /// else the copy kept in the row (verified against its stored checksum).
+    fn down_for(
+        &self,
+        client: &mut Client,
+        row: &HistoryRow,
+    ) -> Result<(Migration, Script, DownSource), Error> {
+        if let Some(m) = self
+            .migrations
+            .iter()
+            .find(|m| m.version == row.version && m.checksum() == row.checksum)
+        {
+            return Ok((m.clone(), m.down.clone(), DownSource::Binary));
+        }
+        let messages = client
+            .simple_query(&self.names.down_sql(row.version))
+            .map_err(Error::db("reading a stored down script"))?;
+        let r = history::rows(&messages)
+            .next()
+            .ok_or_else(|| Error::Interrupted {
+                id: row.id(),
+                what: "vanished from the history table during the rollback".into(),
+            })?;
+        let path = format!("{}.down.sql (from the history table)", row.id());
+        let script = history::decode_script(
+            path,
+            r.get(0).unwrap_or_default().to_string(),
+            r.get(1).unwrap_or_default(),
+            r.get(2).unwrap_or_default(),
+        )
+        .map_err(|what| Error::Interrupted {
+            id: row.id(),
+            what: format!("cannot be rolled back: {what}"),
+        })?;
+        let stub = Migration::new(
+            row.version,
+            row.name.clone(),
+            row.id(),
+            script.clone(),
+            script.clone(),
+        );
+        Ok((stub, script, DownSource::History))
+    }
+
     pub(crate) fn settings(&self) -> &Settings {
         &self.settings
     }
 
-    pub(crate) fn pending_for_check(
+    pub(crate) fn job<'a>(
+        &'a self,
+        migration: &'a Migration,
+        script: &'a Script,
+        direction: Direction,
+    ) -> Job<'a> {
+        Job {
+            names: &self.names,
+            settings: &self.settings,
+            migration,
+            script,
+            direction,
+        }
+    }
+
+    /// For test mode and the reversibility check: refuses a standby, takes the migration lock
+    /// (these run DDL, even if it is rolled back) and returns the pending migrations.
+    pub(crate) fn lock_for_check<'c>(
         &self,
-        client: &mut Client,
-    ) -> Result<Vec<&'m Migration>, Error> {
+        client: &'c mut Client,
+    ) -> Result<(LockGuard<'c>, Vec<&'m Migration>), Error> {
         let wanted = self.wanted()?;
-        let rows = history::read(client, &self.names)?.unwrap_or_default();
+        let exists = self.summary(client, wanted)?.is_some();
+        let read = if exists {
+            self.names.select_sql()
+        } else {
+            "SELECT 1".to_string()
+        };
+        let (guard, messages) =
+            LockGuard::acquire(client, self.lock_key(), self.advisory_lock_timeout, &read)
+                .map_err(standby_if_read_only)?;
+        let rows = history::history_rows(&messages);
         self.check_drift(&rows)?;
-        Ok(wanted
-            .iter()
-            .filter(|m| !rows.iter().any(|r| r.version == m.version))
-            .collect())
+        let history = History::new(&rows);
+        Ok((
+            guard,
+            wanted
+                .iter()
+                .filter(|m| history.get(m.version).is_none())
+                .collect(),
+        ))
+    }
+}
+
+/// The history rows by version.
+struct History<'r> {
+    by_version: HashMap<i64, &'r HistoryRow>,
+}
+
+impl<'r> History<'r> {
+    fn new(rows: &'r [HistoryRow]) -> Self {
+        History {
+            by_version: rows.iter().map(|r| (r.version, r)).collect(),
+        }
+    }
+
+    fn get(&self, version: i64) -> Option<&'r HistoryRow> {
+        self.by_version.get(&version).copied()
     }
 }
 

@@ -137,6 +137,8 @@ pub enum MigrationState {
         /// Steps in all.
         steps: usize,
     },
+    /// A rollback of it started and did not finish: `rollback` again finishes it.
+    Reverting,
     /// Applied, but the file changed since.
     Drift {
         /// Checksum recorded at apply time.
@@ -152,12 +154,13 @@ pub enum MigrationState {
 }
 
 impl MigrationState {
-    /// A short label: `applied`, `pending`, `partial`, `drift`, `unknown`.
+    /// A short label: `applied`, `pending`, `partial`, `reverting`, `drift`, `unknown`.
     pub fn label(&self) -> &'static str {
         match self {
             MigrationState::Applied { .. } => "applied",
             MigrationState::Pending => "pending",
             MigrationState::Partial { .. } => "partial",
+            MigrationState::Reverting => "reverting",
             MigrationState::Drift { .. } => "drift",
             MigrationState::Unknown { .. } => "unknown",
         }
@@ -210,13 +213,16 @@ impl fmt::Display for Status {
             let details = match &e.state {
                 MigrationState::Applied { at, execution_ms } => format!("{at} ({execution_ms} ms)"),
                 MigrationState::Pending => String::new(),
+                MigrationState::Reverting => {
+                    "a rollback stopped midway; run `rollback` again to finish it".to_string()
+                }
                 MigrationState::Partial { steps_done, steps } => {
                     format!("{steps_done} of {steps} steps done; `migrate` resumes it")
                 }
                 MigrationState::Drift { applied, current } => format!(
                     "file changed since it was applied (was {}…, now {}…)",
-                    &applied[..applied.len().min(12)],
-                    &current[..current.len().min(12)]
+                    crate::error::short(applied),
+                    crate::error::short(current)
                 ),
                 MigrationState::Unknown { at } => {
                     format!("applied {at} by a binary that knows it; this one does not")

@@ -22,9 +22,25 @@ pub(crate) fn literal(s: &str) -> String {
     out
 }
 
-/// A duration as a PostgreSQL interval literal in milliseconds (`'5000ms'`); zero disables.
+/// A dotted name as written (`schema.table` or `table`, unquoted and already case-folded by
+/// the analysis) as a quoted SQL name.
+pub(crate) fn qualified(name: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((schema, table)) => format!("{}.{}", ident(schema), ident(table)),
+        None => ident(name),
+    }
+}
+
+/// A duration as a PostgreSQL time literal in milliseconds (`'5000ms'`). Zero means "no
+/// limit", as in PostgreSQL; anything shorter than a millisecond is rounded up to one, and
+/// anything longer than PostgreSQL accepts (about 24 days) is capped.
 pub(crate) fn millis(d: std::time::Duration) -> String {
-    format!("'{}ms'", d.as_millis())
+    let ms = if d.is_zero() {
+        0
+    } else {
+        d.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128)
+    };
+    format!("'{ms}ms'")
 }
 
 #[cfg(test)]
@@ -32,7 +48,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn millis_never_turns_a_limit_into_none() {
+        use std::time::Duration;
+        assert_eq!(millis(Duration::ZERO), "'0ms'");
+        assert_eq!(millis(Duration::from_micros(10)), "'1ms'");
+        assert_eq!(millis(Duration::from_millis(1500)), "'1500ms'");
+        assert_eq!(millis(Duration::from_secs(u64::MAX)), "'2147483647ms'");
+    }
+
+    #[test]
     fn quoting() {
+        assert_eq!(qualified("s.Cases"), "\"s\".\"Cases\"");
         assert_eq!(ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(literal("it's a \\ path"), "E'it''s a \\\\ path'");
     }

@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY ON cases (tenant_id, created_at);
