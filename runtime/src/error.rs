@@ -23,6 +23,15 @@ pub enum Error {
         source: postgres::Error,
     },
 
+    /// TLS was asked for (`sslmode`) and cannot be provided or set up.
+    #[error("cannot connect to {target}: {reason}")]
+    Tls {
+        /// The connection URL, redacted.
+        target: String,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// The server is a read-only standby.
     #[error(
         "the database is a read-only standby (pg_is_in_recovery() is true): run migrations against the primary"
