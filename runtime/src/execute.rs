@@ -126,10 +126,15 @@ pub(crate) struct Job<'a> {
     pub migration: &'a Migration,
     pub script: &'a Script,
     pub direction: Direction,
+    /// Whether this job's commits must wait for the WAL flush. Every migration of a run but
+    /// the last commits without waiting: the last one's synchronous commit flushes the WAL up
+    /// to it, and with it every earlier commit (see docs/runtime.md, "Durability").
+    pub synchronous: bool,
 }
 
 /// Applies `m` from step `from` on (0 for a fresh migration, `steps_done` to resume;
 /// `resumed` when a history row said the migration was under way).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn apply(
     client: &mut Client,
     names: &Names,
@@ -137,6 +142,7 @@ pub(crate) fn apply(
     m: &Migration,
     from: usize,
     resumed: bool,
+    synchronous: bool,
 ) -> Result<Outcome, Box<MigrationError>> {
     let job = Job {
         names,
@@ -144,8 +150,18 @@ pub(crate) fn apply(
         migration: m,
         script: &m.up,
         direction: Direction::Up,
+        synchronous,
     };
     job.run(client, from, resumed)
+}
+
+/// Makes every commit so far durable (after commits that did not wait for the WAL flush,
+/// when a run stops early): a synchronous commit of a transaction that writes WAL flushes
+/// everything before it.
+pub(crate) fn flush(client: &mut Client) {
+    if let Err(e) = client.simple_query("BEGIN; SELECT txid_current(); COMMIT") {
+        log::warn!("could not flush the migration history to disk: {e}");
+    }
 }
 
 /// Runs `script` as the down of migration `m` and deletes its history row.
@@ -162,6 +178,7 @@ pub(crate) fn revert(
         migration: m,
         script,
         direction: Direction::Down,
+        synchronous: true,
     };
     job.run(client, 0, false)
 }
@@ -236,9 +253,14 @@ impl Job<'_> {
     ) -> Result<u32, Box<MigrationError>> {
         let (slice_start, text) = slice(self.script, range);
         let prefix = format!(
-            "BEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n",
+            "BEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n{}",
             millis(self.settings.lock_timeout),
-            millis(self.settings.statement_timeout)
+            millis(self.settings.statement_timeout),
+            if self.synchronous {
+                ""
+            } else {
+                "SET LOCAL synchronous_commit = off;\n"
+            }
         );
         let elapsed = "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint";
         let batch = format!(

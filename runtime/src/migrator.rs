@@ -243,19 +243,31 @@ impl<'m> Migrator<'m> {
             applied: Vec::new(),
             unknown,
         };
-        for m in wanted {
-            let (from, resumed) = match history.get(m.version) {
-                Some(row) if row.state == RowState::Applied => continue,
-                Some(row) => (row.steps_done.max(0) as usize, true),
-                None => (0, false),
-            };
+        let pending: Vec<(&Migration, usize, bool)> = wanted
+            .iter()
+            .filter_map(|m| match history.get(m.version) {
+                Some(row) if row.state == RowState::Applied => None,
+                Some(row) => Some((m, row.steps_done.max(0) as usize, true)),
+                None => Some((m, 0, false)),
+            })
+            .collect();
+        for (i, &(m, from, resumed)) in pending.iter().enumerate() {
             if !resumed && max_applied.is_some_and(|max| m.version < max) {
                 log::warn!(
                     "{}: applying out of order (a newer migration is already applied)",
                     m.id
                 );
             }
-            match execute::apply(client, &self.names, &self.settings, m, from, resumed) {
+            let synchronous = i + 1 == pending.len();
+            match execute::apply(
+                client,
+                &self.names,
+                &self.settings,
+                m,
+                from,
+                resumed,
+                synchronous,
+            ) {
                 Ok(outcome) => {
                     log::info!("applied {} in {} ms", m.id, outcome.duration.as_millis());
                     report.applied.push(Applied {
@@ -266,6 +278,9 @@ impl<'m> Migrator<'m> {
                     });
                 }
                 Err(mut e) => {
+                    if !report.applied.is_empty() {
+                        execute::flush(client);
+                    }
                     e.applied_before = report.applied.iter().map(|a| a.id.clone()).collect();
                     log::error!("{e}");
                     return Err(Error::Migration(e));
@@ -573,6 +588,7 @@ impl<'m> Migrator<'m> {
             migration,
             script,
             direction,
+            synchronous: true,
         }
     }
 
