@@ -224,3 +224,99 @@ fn a_lock_released_during_the_retries_lets_the_migration_through() {
     assert_eq!(report.applied.len(), 1);
     assert!(report.applied[0].attempts > 1, "{report:?}");
 }
+
+#[test]
+fn a_runner_killed_during_a_concurrent_index_build_is_resumed_and_the_invalid_index_rebuilt() {
+    let db = TestDb::new();
+    let dir = folder(&[
+        (
+            "202501010000_items.up.sql",
+            "CREATE TABLE items (id int PRIMARY KEY, sku text);\nINSERT INTO items SELECT g, 'sku' || g FROM generate_series(1, 100) g;",
+        ),
+        ("202501010000_items.down.sql", "DROP TABLE items;"),
+        (
+            "202501020000_sku_idx.up.sql",
+            "CREATE TABLE audit (id int);\nCREATE UNIQUE INDEX CONCURRENTLY items_sku_idx ON items (sku);",
+        ),
+        (
+            "202501020000_sku_idx.down.sql",
+            "DROP INDEX CONCURRENTLY IF EXISTS items_sku_idx;\nDROP TABLE audit;",
+        ),
+    ]);
+    let set = load(dir.path());
+    let mut observer = db.connect();
+    Migrator::new(&set)
+        .target("202501010000")
+        .migrate(&mut observer)
+        .unwrap();
+
+    // An open transaction that wrote to the table makes the concurrent build wait for it.
+    let mut reader = db.connect();
+    reader
+        .batch_execute("BEGIN; UPDATE items SET sku = sku WHERE id = 1")
+        .unwrap();
+    let mut child = runner(db.url(), dir.path()).spawn().unwrap();
+    let building = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE UNIQUE INDEX CONCURRENTLY%'";
+    wait_for(
+        "the concurrent build to wait for the open transaction",
+        Duration::from_secs(30),
+        || {
+            observer
+                .query_one(&format!("{building} AND wait_event_type = 'Lock'"), &[])
+                .unwrap()
+                .get::<_, i64>(0)
+                == 1
+        },
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    child.wait().unwrap();
+
+    // The server notices the dead runner (client_connection_check_interval) and cancels the build.
+    wait_for(
+        "the server to cancel the dead runner's build",
+        Duration::from_secs(30),
+        || observer.query_one(building, &[]).unwrap().get::<_, i64>(0) == 0,
+    );
+    reader.batch_execute("COMMIT").unwrap();
+    let row = observer
+        .query_one(
+            "SELECT state, steps_done FROM managed_migrations WHERE version = 202501020000",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, i32>(1)),
+        ("partial".to_string(), 1)
+    );
+    let valid: bool = observer
+        .query_one(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_sku_idx'::regclass",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(!valid, "the interrupted build left an invalid index");
+
+    let report = Migrator::new(&set).migrate(&mut observer).unwrap();
+    assert!(report.applied[0].resumed);
+    let valid: bool = observer
+        .query_one(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_sku_idx'::regclass",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(valid, "rebuilt");
+    let state: String = observer
+        .query_one(
+            "SELECT state FROM managed_migrations WHERE version = 202501020000",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(state, "applied");
+}

@@ -33,11 +33,13 @@ mod error;
 mod execute;
 pub mod history;
 mod indexing;
+mod inspect;
 mod locate;
 mod lock;
 mod migration;
 mod migrator;
 mod report;
+mod rollback;
 mod sql;
 
 #[cfg(feature = "load")]

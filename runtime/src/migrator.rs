@@ -33,7 +33,7 @@ use std::time::Duration;
 use postgres::Client;
 
 use crate::error::{Direction, Drift, Error};
-use crate::execute::{self, Job, Settings, Step};
+use crate::execute::{self, Job, Settings};
 use crate::history::{self, HistoryRow, Names, RowState, Summary};
 use crate::lock::{LockGuard, lock_key};
 use crate::migration::{Migration, Migrations, Script};
@@ -76,10 +76,10 @@ pub enum Rollback {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Migrator<'m> {
-    migrations: &'m Migrations,
-    names: Names,
-    settings: Settings,
-    advisory_lock_timeout: Duration,
+    pub(crate) migrations: &'m Migrations,
+    pub(crate) names: Names,
+    pub(crate) settings: Settings,
+    pub(crate) advisory_lock_timeout: Duration,
     target: Option<String>,
     unknown: UnknownMigrations,
 }
@@ -176,7 +176,7 @@ impl<'m> Migrator<'m> {
     }
 
     /// The migrations up to the target.
-    fn wanted(&self) -> Result<&'m [Migration], Error> {
+    pub(crate) fn wanted(&self) -> Result<&'m [Migration], Error> {
         let all = self.migrations.as_slice();
         match &self.target {
             None => Ok(all),
@@ -293,7 +293,11 @@ impl<'m> Migrator<'m> {
     /// One round trip: standby flag, format and digest. `None` when there is no history table
     /// yet (then one more query checks for a standby, once per database lifetime). Refuses a
     /// standby and a history format newer than this version knows.
-    fn summary(&self, client: &mut Client, wanted: &[Migration]) -> Result<Option<Summary>, Error> {
+    pub(crate) fn summary(
+        &self,
+        client: &mut Client,
+        wanted: &[Migration],
+    ) -> Result<Option<Summary>, Error> {
         let last = wanted.last().map_or(i64::MIN, |m| m.version);
         let summary = match client.simple_query(&self.names.summary_sql(last)) {
             Ok(messages) => history::rows(&messages).next().map(Summary::from_row),
@@ -326,7 +330,7 @@ impl<'m> Migrator<'m> {
         Ok(summary)
     }
 
-    fn check_drift(&self, rows: &[HistoryRow]) -> Result<(), Error> {
+    pub(crate) fn check_drift(&self, rows: &[HistoryRow]) -> Result<(), Error> {
         let known: HashMap<i64, &Migration> =
             self.migrations.iter().map(|m| (m.version, m)).collect();
         let drift: Vec<Drift> = rows
@@ -347,14 +351,14 @@ impl<'m> Migrator<'m> {
         }
     }
 
-    fn is_known(&self, version: i64) -> bool {
+    pub(crate) fn is_known(&self, version: i64) -> bool {
         self.migrations
             .as_slice()
             .binary_search_by_key(&version, |m| m.version)
             .is_ok()
     }
 
-    fn unknown_rows(&self, rows: &[HistoryRow]) -> Result<Vec<HistoryRow>, Error> {
+    pub(crate) fn unknown_rows(&self, rows: &[HistoryRow]) -> Result<Vec<HistoryRow>, Error> {
         let unknown: Vec<HistoryRow> = rows
             .iter()
             .filter(|r| !self.is_known(r.version))
@@ -374,202 +378,6 @@ impl<'m> Migrator<'m> {
                 Ok(unknown)
             }
         }
-    }
-
-    /// Every migration's state, without taking any lock or writing anything.
-    pub fn status(&self, client: &mut Client) -> Result<Status, Error> {
-        let rows = history::read(client, &self.names)?;
-        let history_exists = rows.is_some();
-        let rows = rows.unwrap_or_default();
-        let history = History::new(&rows);
-        let mut entries: Vec<StatusEntry> = self
-            .migrations
-            .iter()
-            .map(|m| {
-                let state = match history.get(m.version) {
-                    None => MigrationState::Pending,
-                    Some(r) if r.checksum != m.checksum() => MigrationState::Drift {
-                        applied: r.checksum.clone(),
-                        current: m.checksum().to_string(),
-                    },
-                    Some(r) if r.state == RowState::Partial => MigrationState::Partial {
-                        steps_done: r.steps_done,
-                        steps: execute::steps(&m.up).len(),
-                    },
-                    Some(r) if r.state == RowState::Reverting => MigrationState::Reverting,
-                    Some(r) => MigrationState::Applied {
-                        at: r.applied_at.clone(),
-                        execution_ms: r.execution_ms,
-                    },
-                };
-                StatusEntry {
-                    version: m.version,
-                    id: m.id.to_string(),
-                    state,
-                }
-            })
-            .collect();
-        for r in rows.iter().filter(|r| !self.is_known(r.version)) {
-            entries.push(StatusEntry {
-                version: r.version,
-                id: r.id(),
-                state: MigrationState::Unknown {
-                    at: r.applied_at.clone(),
-                },
-            });
-        }
-        entries.sort_by_key(|e| e.version);
-        Ok(Status {
-            entries,
-            history_exists,
-        })
-    }
-
-    /// Dry run: reads the history (no lock, no writes) and returns what `migrate` would do.
-    /// Drift is an error here as it is for `migrate`.
-    pub fn plan(&self, client: &mut Client) -> Result<Plan, Error> {
-        let wanted = self.wanted()?;
-        self.summary(client, wanted)?;
-        let rows = history::read(client, &self.names)?;
-        let creates_history_table = rows.is_none();
-        let rows = rows.unwrap_or_default();
-        self.check_drift(&rows)?;
-        let unknown = self.unknown_rows(&rows)?;
-        let history = History::new(&rows);
-        let migrations = wanted
-            .iter()
-            .filter_map(|m| {
-                let from_step = match history.get(m.version) {
-                    Some(r) if r.state == RowState::Applied => return None,
-                    Some(r) => r.steps_done.max(0) as usize,
-                    None => 0,
-                };
-                Some(planned(m, from_step))
-            })
-            .collect();
-        Ok(Plan {
-            history_table: self.names.display(),
-            creates_history_table,
-            lock_timeout: self.settings.lock_timeout,
-            statement_timeout: self.settings.statement_timeout,
-            lock_retries: self.settings.lock_retries,
-            migrations,
-            unknown,
-        })
-    }
-
-    /// Rolls back: runs down files newest first, each in its own transaction with the same
-    /// timeouts, deleting the history row in that transaction. A migration this binary does not
-    /// know (or whose file changed) is rolled back with the down SQL kept in its history row.
-    pub fn rollback(&self, client: &mut Client, what: Rollback) -> Result<RollbackReport, Error> {
-        if self.summary(client, self.migrations.as_slice())?.is_none() {
-            return match what {
-                Rollback::To(target) => Err(self.not_applied(&target)),
-                Rollback::Steps(_) => Ok(RollbackReport::default()),
-            };
-        }
-        let (mut guard, messages) = LockGuard::acquire(
-            client,
-            self.lock_key(),
-            self.advisory_lock_timeout,
-            &self.names.select_sql(),
-        )
-        .map_err(standby_if_read_only)?;
-        let mut rows = history::history_rows(&messages);
-        rows.sort_by_key(|r| std::cmp::Reverse(r.version));
-        let chosen: Vec<&HistoryRow> = match &what {
-            Rollback::Steps(n) => rows.iter().take(*n).collect(),
-            Rollback::To(target) => {
-                let matches = |r: &HistoryRow| {
-                    target.parse::<i64>() == Ok(r.version)
-                        || r.id() == *target
-                        || self
-                            .migrations
-                            .find(target)
-                            .is_some_and(|m| m.version == r.version)
-                };
-                let Some(t) = rows.iter().find(|r| matches(r)) else {
-                    return Err(self.not_applied(target));
-                };
-                rows.iter().take_while(|r| r.version > t.version).collect()
-            }
-        };
-        let mut report = RollbackReport::default();
-        for row in chosen {
-            let (migration, script, source) = self.down_for(&mut guard, row)?;
-            match execute::revert(&mut guard, &self.names, &self.settings, &migration, &script) {
-                Ok(outcome) => {
-                    log::info!(
-                        "rolled back {} in {} ms",
-                        migration.id,
-                        outcome.duration.as_millis()
-                    );
-                    report.rolled_back.push(RolledBack {
-                        id: migration.id.to_string(),
-                        duration: outcome.duration,
-                        source,
-                    });
-                }
-                Err(mut e) => {
-                    e.applied_before = report.rolled_back.iter().map(|r| r.id.clone()).collect();
-                    return Err(Error::Migration(e));
-                }
-            }
-        }
-        Ok(report)
-    }
-
-    fn not_applied(&self, target: &str) -> Error {
-        match self.migrations.find(target) {
-            Some(m) => Error::RollbackTargetNotApplied {
-                id: m.id.to_string(),
-            },
-            None => Error::UnknownTarget(target.to_string()),
-        }
-    }
-
-    /// The down script for a history row: the binary's when it knows the migration unchanged,
-    /// else the copy kept in the row (verified against its stored checksum).
-    fn down_for(
-        &self,
-        client: &mut Client,
-        row: &HistoryRow,
-    ) -> Result<(Migration, Script, DownSource), Error> {
-        if let Some(m) = self
-            .migrations
-            .iter()
-            .find(|m| m.version == row.version && m.checksum() == row.checksum)
-        {
-            return Ok((m.clone(), m.down.clone(), DownSource::Binary));
-        }
-        let messages = client
-            .simple_query(&self.names.down_sql(row.version))
-            .map_err(Error::db("reading a stored down script"))?;
-        let r = history::rows(&messages)
-            .next()
-            .ok_or_else(|| Error::Interrupted {
-                id: row.id(),
-                what: "vanished from the history table during the rollback".into(),
-            })?;
-        let path = format!("{}.down.sql (from the history table)", row.id());
-        let script = history::decode_script(
-            path,
-            r.get(0).unwrap_or_default().to_string(),
-            r.get(1).unwrap_or_default(),
-            r.get(2).unwrap_or_default(),
-        )
-        .map_err(|what| Error::Interrupted {
-            id: row.id(),
-            what: format!("cannot be rolled back: {what}"),
-        })?;
-        let stub = Migration::new(
-            row.version,
-            row.name.clone(),
-            row.id(),
-            script.clone(),
-            script.clone(),
-        );
-        Ok((stub, script, DownSource::History))
     }
 
     pub(crate) fn settings(&self) -> &Settings {
@@ -622,57 +430,26 @@ impl<'m> Migrator<'m> {
 }
 
 /// The history rows by version.
-struct History<'r> {
+pub(crate) struct History<'r> {
     by_version: HashMap<i64, &'r HistoryRow>,
 }
 
 impl<'r> History<'r> {
-    fn new(rows: &'r [HistoryRow]) -> Self {
+    pub(crate) fn new(rows: &'r [HistoryRow]) -> Self {
         History {
             by_version: rows.iter().map(|r| (r.version, r)).collect(),
         }
     }
 
-    fn get(&self, version: i64) -> Option<&'r HistoryRow> {
+    pub(crate) fn get(&self, version: i64) -> Option<&'r HistoryRow> {
         self.by_version.get(&version).copied()
     }
 }
 
-fn standby_if_read_only(e: Error) -> Error {
+pub(crate) fn standby_if_read_only(e: Error) -> Error {
     if e.sqlstate() == Some("25006") {
         Error::Standby
     } else {
         e
-    }
-}
-
-fn planned(m: &Migration, from_step: usize) -> PlannedMigration {
-    let statement = |i: usize| {
-        let s = &m.up.statements[i];
-        PlannedStatement {
-            number: i + 1,
-            line: s.line,
-            kind: s.kind.label().to_string(),
-            sql: m.up.statement_sql(i).to_string(),
-        }
-    };
-    let steps = execute::steps(&m.up)
-        .into_iter()
-        .map(|step| match step {
-            Step::Transaction(range) => PlannedStep {
-                in_transaction: true,
-                statements: range.map(statement).collect(),
-            },
-            Step::Outside(i) => PlannedStep {
-                in_transaction: false,
-                statements: vec![statement(i)],
-            },
-        })
-        .collect();
-    PlannedMigration {
-        id: m.id.to_string(),
-        file: m.up.path.to_string(),
-        from_step,
-        steps,
     }
 }
