@@ -7,8 +7,8 @@ use common::*;
 use pgshift::Migrator;
 use pgshift_localpg::{RoundTripCounter, TestDb};
 
-#[test]
-fn boot_with_nothing_pending_is_one_round_trip_and_applying_is_one_per_migration() {
+/// A fresh database and a connection to it through a counting proxy.
+fn counted_connection() -> (TestDb, RoundTripCounter, postgres::Client) {
     let db = TestDb::new();
     let cluster = TestDb::cluster().expect("round trips are counted on the local test cluster");
     let proxy = RoundTripCounter::start(cluster.port()).unwrap();
@@ -17,7 +17,13 @@ fn boot_with_nothing_pending_is_one_round_trip_and_applying_is_one_per_migration
         proxy.port(),
         db.name()
     );
-    let mut client = pgshift::connect(&url).unwrap();
+    let client = pgshift::connect(&url).unwrap();
+    (db, proxy, client)
+}
+
+#[test]
+fn boot_with_nothing_pending_is_one_round_trip_and_applying_is_one_per_migration() {
+    let (_db, proxy, mut client) = counted_connection();
     let (_dir, set) = set(BASIC);
 
     proxy.reset();
@@ -46,15 +52,7 @@ fn boot_with_nothing_pending_is_one_round_trip_and_applying_is_one_per_migration
 
 #[test]
 fn boot_cost_does_not_grow_with_the_number_of_migrations() {
-    let db = TestDb::new();
-    let cluster = TestDb::cluster().expect("round trips are counted on the local test cluster");
-    let proxy = RoundTripCounter::start(cluster.port()).unwrap();
-    let url = format!(
-        "postgresql://postgres@127.0.0.1:{}/{}",
-        proxy.port(),
-        db.name()
-    );
-    let mut client = pgshift::connect(&url).unwrap();
+    let (_db, proxy, mut client) = counted_connection();
     let files: Vec<(String, String)> = (0..60)
         .flat_map(|i| {
             [

@@ -75,26 +75,7 @@ impl Cluster {
         let bins = Bins::find()?;
         let run_as = run_as()?;
         remove_stale_clusters(&bins, run_as);
-        let root = tempfile::Builder::new()
-            .prefix("pgshift-test-")
-            .tempdir()
-            .map_err(|e| Error::Io("creating a temporary folder".into(), e))?
-            .keep();
-        fs::write(root.join("owner.pid"), std::process::id().to_string())
-            .map_err(|e| Error::Io("writing owner.pid".into(), e))?;
-        let cleanup = Cleanup {
-            bins: bins.clone(),
-            root: root.clone(),
-            run_as,
-        };
-        {
-            let mut list = TEMPORARY.lock().unwrap_or_else(|p| p.into_inner());
-            if list.is_empty() {
-                // SAFETY: registers a plain `extern "C"` function without captured state.
-                unsafe { nix::libc::atexit(clean_up_at_exit) };
-            }
-            list.push(cleanup.clone());
-        }
+        let (root, cleanup) = new_temporary_root(&bins, run_as)?;
         let result = Self::init_and_start(bins, run_as, root, true, durable);
         if result.is_err() {
             destroy(&cleanup);
@@ -145,22 +126,7 @@ impl Cluster {
     /// A throwaway read-only standby of this cluster (a `pg_basebackup` of it, streaming from
     /// it), for testing how clients treat replicas.
     pub fn temporary_standby(&self) -> Result<Cluster, Error> {
-        let root = tempfile::Builder::new()
-            .prefix("pgshift-test-")
-            .tempdir()
-            .map_err(|e| Error::Io("creating a temporary folder".into(), e))?
-            .keep();
-        fs::write(root.join("owner.pid"), std::process::id().to_string())
-            .map_err(|e| Error::Io("writing owner.pid".into(), e))?;
-        let cleanup = Cleanup {
-            bins: self.bins.clone(),
-            root: root.clone(),
-            run_as: self.run_as,
-        };
-        TEMPORARY
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(cleanup.clone());
+        let (root, cleanup) = new_temporary_root(&self.bins, self.run_as)?;
         let result = (|| {
             if let Some((uid, gid)) = self.run_as {
                 std::os::unix::fs::chown(&root, Some(uid.as_raw()), Some(gid.as_raw())).map_err(
@@ -351,6 +317,33 @@ impl Drop for Cluster {
             let _ = self.stop();
         }
     }
+}
+
+/// A new folder for a temporary cluster, registered for removal at process exit (and marked
+/// with the owning process, so a later run can remove it if this process is killed).
+fn new_temporary_root(
+    bins: &Bins,
+    run_as: Option<(Uid, Gid)>,
+) -> Result<(PathBuf, Cleanup), Error> {
+    let root = tempfile::Builder::new()
+        .prefix("pgshift-test-")
+        .tempdir()
+        .map_err(|e| Error::Io("creating a temporary folder".into(), e))?
+        .keep();
+    fs::write(root.join("owner.pid"), std::process::id().to_string())
+        .map_err(|e| Error::Io("writing owner.pid".into(), e))?;
+    let cleanup = Cleanup {
+        bins: bins.clone(),
+        root: root.clone(),
+        run_as,
+    };
+    let mut list = TEMPORARY.lock().unwrap_or_else(|p| p.into_inner());
+    if list.is_empty() {
+        // SAFETY: registers a plain `extern "C"` function without captured state.
+        unsafe { nix::libc::atexit(clean_up_at_exit) };
+    }
+    list.push(cleanup.clone());
+    Ok((root, cleanup))
 }
 
 /// Where [`Cluster::dev`] keeps the cluster of a project.

@@ -54,19 +54,22 @@ impl fmt::Display for Report {
             }
         }
         if !self.unknown.is_empty() {
-            write!(
-                f,
-                "\nwarning: the database has {} migration(s) this binary does not know ({}): this binary may be older than the last deploy",
-                self.unknown.len(),
-                self.unknown
-                    .iter()
-                    .map(HistoryRow::id)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )?;
+            write!(f, "\n{}", unknown_warning(&self.unknown))?;
         }
         Ok(())
     }
+}
+
+fn unknown_warning(unknown: &[HistoryRow]) -> String {
+    format!(
+        "warning: the database has {} migration(s) this binary does not know ({}): this binary may be older than the last deploy",
+        unknown.len(),
+        unknown
+            .iter()
+            .map(HistoryRow::id)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// Where a rolled-back migration's down SQL came from.
@@ -354,16 +357,7 @@ impl fmt::Display for Plan {
             }
         }
         if !self.unknown.is_empty() {
-            write!(
-                f,
-                "\n\nwarning: the database has {} migration(s) this binary does not know: {}",
-                self.unknown.len(),
-                self.unknown
-                    .iter()
-                    .map(HistoryRow::id)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )?;
+            write!(f, "\n\n{}", unknown_warning(&self.unknown))?;
         }
         Ok(())
     }
