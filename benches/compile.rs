@@ -21,9 +21,14 @@ fn generate(dir: &Path, n: usize) {
         let version = 202_501_010_000u64 + i as u64;
         let (up, down) = if i % 10 == 0 {
             let t = i - 5;
-            (format!("ALTER TABLE t{t} ADD COLUMN extra_{i} integer;\n"), format!("ALTER TABLE t{t} DROP COLUMN extra_{i};\n"))
+            (
+                format!("ALTER TABLE t{t} ADD COLUMN extra_{i} integer;\n"),
+                format!("ALTER TABLE t{t} DROP COLUMN extra_{i};\n"),
+            )
         } else {
-            let rows: Vec<String> = (1..=10).map(|r| format!("({r}, 'row {r} of {i}')")).collect();
+            let rows: Vec<String> = (1..=10)
+                .map(|r| format!("({r}, 'row {r} of {i}')"))
+                .collect();
             (
                 format!(
                     "CREATE TABLE t{i} (\n    id bigint PRIMARY KEY,\n    label text NOT NULL\n);\n\
@@ -47,7 +52,11 @@ fn cargo_build(app: &Path, target: &Path) -> Duration {
         .env("CARGO_TARGET_DIR", target)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     started.elapsed()
 }
 
