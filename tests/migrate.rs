@@ -390,3 +390,110 @@ fn the_migration_lock_that_never_comes_is_a_clear_error() {
     drop(holder);
     migrator.migrate(&mut client).unwrap();
 }
+
+#[test]
+fn a_failed_run_releases_the_migration_lock() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let mut files = BASIC.to_vec();
+    files[4].1 = "ALTER TABLE cases ADD COLUMN priority int NOT NULL DEFAULT 1 / 0;";
+    let (_dir, set) = set(&files);
+    let err = Migrator::new(&set).migrate(&mut client).unwrap_err();
+    assert_eq!(err.sqlstate(), Some("22012"), "{err}");
+    let mut other = db.connect();
+    let free: bool = other
+        .query_one(
+            "SELECT pg_try_advisory_lock($1)",
+            &[&Migrator::new(&set).lock_key()],
+        )
+        .unwrap()
+        .get(0);
+    assert!(free, "the failed run must not keep the migration lock");
+}
+
+#[test]
+fn error_positions_count_characters_after_multibyte_text() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let (_dir, set) = set(&[
+        (
+            "202501010000_notes.up.sql",
+            "-- Notizen für Fälle, größtenteils „Entwürfe“\nCREATE TABLE notes (id int, body text DEFAULT 'äöü');\nINSERT INTO notes (id, body) VALUES (1, 'naïve'), (2, nope);",
+        ),
+        ("202501010000_notes.down.sql", "DROP TABLE notes;"),
+    ]);
+    let err = Migrator::new(&set).migrate(&mut client).unwrap_err();
+    let Error::Migration(m) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(m.statement, Some(2));
+    assert_eq!(m.position, Some((3, 55)), "{err}"); // 56 if bytes were counted (ï is two)
+}
+
+#[test]
+fn the_callers_session_settings_are_left_as_they_were() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    client
+        .batch_execute("SET lock_timeout = '42s'; SET statement_timeout = '43s'; SET client_connection_check_interval = '44s'")
+        .unwrap();
+    let (_dir, set) = set(CONCURRENT_INDEX);
+    // Fails at step 3, after the step outside a transaction.
+    assert!(Migrator::new(&set).migrate(&mut client).is_err());
+    client
+        .batch_execute("INSERT INTO flags VALUES (1)")
+        .unwrap();
+    Migrator::new(&set).migrate(&mut client).unwrap();
+    let row = client
+        .query_one(
+            "SELECT current_setting('lock_timeout'), current_setting('statement_timeout'), \
+             current_setting('client_connection_check_interval')",
+            &[],
+        )
+        .unwrap();
+    let settings: (String, String, String) = (row.get(0), row.get(1), row.get(2));
+    assert_eq!(settings, ("42s".into(), "43s".into(), "44s".into()));
+}
+
+#[test]
+fn an_older_binary_boots_without_waiting_for_a_newer_deploys_lock() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let (_dir, newer) = set(BASIC);
+    Migrator::new(&newer).migrate(&mut client).unwrap();
+    let (_dir2, older) = common::set(&BASIC[..4]);
+    let migrator = Migrator::new(&older).advisory_lock_timeout(Duration::from_millis(200));
+
+    // A newer deploy is busy migrating: it holds the migration lock.
+    let mut newer_runner = db.connect();
+    newer_runner
+        .execute("SELECT pg_advisory_lock($1)", &[&migrator.lock_key()])
+        .unwrap();
+
+    let report = migrator.migrate(&mut client).unwrap();
+    assert!(report.is_up_to_date());
+    let unknown: Vec<String> = report.unknown.iter().map(|r| r.id()).collect();
+    assert_eq!(unknown, ["202501030000_case_priority"]);
+    // The same holds for a target behind the database.
+    let report = Migrator::new(&newer)
+        .target("202501010000")
+        .migrate(&mut client)
+        .unwrap();
+    assert!(report.is_up_to_date() && report.unknown.is_empty());
+}
+
+#[test]
+fn the_documented_sql_formula_gives_the_lock_key() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    for schema in ["public", "tenant_a"] {
+        let sql: i64 = client
+            .query_one(
+                "SELECT ('x' || left(encode(sha256(convert_to('pgshift:' || $1 || '.managed_migrations', 'UTF8')), 'hex'), 16))::bit(64)::bigint",
+                &[&schema],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(sql, pgshift::lock_key(schema, "managed_migrations"));
+    }
+}

@@ -318,14 +318,22 @@ impl Job<'_> {
             millis(self.settings.lock_timeout),
             millis(self.settings.statement_timeout)
         );
-        if self.direction == Direction::Up && k == 0 {
-            // Record that the migration is under way before running anything outside a transaction.
-            setup.push_str(
-                &self
-                    .names
-                    .upsert_sql(self.migration, RowState::Partial, 0, "0"),
-            );
-            setup.push(';');
+        match self.direction {
+            // Record that the migration is under way before running anything outside a
+            // transaction, and that a rollback of several steps has started.
+            Direction::Up if k == 0 => {
+                setup.push_str(
+                    &self
+                        .names
+                        .upsert_sql(self.migration, RowState::Partial, 0, "0"),
+                );
+                setup.push(';');
+            }
+            Direction::Down if k == 0 && n > 1 => {
+                setup.push_str(&self.history_sql(0, n, "0"));
+                setup.push(';');
+            }
+            _ => {}
         }
         let restore = "SELECT set_config('lock_timeout', current_setting('pgshift.lock_timeout'), false), \
                        set_config('statement_timeout', current_setting('pgshift.statement_timeout'), false);";
@@ -346,9 +354,11 @@ impl Job<'_> {
             Ok(attempt) => {
                 let ms = started.elapsed().as_millis().to_string();
                 let record = format!("{restore}\n{};", self.history_sql(k, n, &ms));
-                client
-                    .simple_query(&record)
-                    .map_err(|e| fail_here(&e, attempt))?;
+                if let Err(e) = client.simple_query(&record) {
+                    // The failed message's restore was rolled back with it: restore alone.
+                    let _ = client.simple_query(restore);
+                    return Err(fail_here(&e, attempt));
+                }
                 Ok(attempt)
             }
         }

@@ -51,14 +51,12 @@ impl<'c> LockGuard<'c> {
         then: &str,
     ) -> Result<(LockGuard<'c>, Vec<postgres::SimpleQueryMessage>), Error> {
         let started = Instant::now();
-        // `SET` (not LOCAL) inside this implicit transaction is undone if the lock times out,
-        // and reset explicitly otherwise.
-        // While the lock is held, the server checks every second that this client is still
-        // there (PostgreSQL 14+), so a runner that dies mid-statement is aborted promptly
-        // instead of finishing the migration on its own and holding locks meanwhile.
         // Everything here is one implicit transaction, so `SET LOCAL` lasts exactly this
         // message: the wait is bounded by `wait` alone, whatever statement_timeout the role has.
-        // The session's own check interval is saved, to be restored on release.
+        // While the lock is held, the server checks every second that this client is still
+        // there (PostgreSQL 14+), so a runner that dies mid-statement is aborted promptly
+        // instead of finishing the migration on its own and holding locks meanwhile. The
+        // session's own check interval is saved here and restored on release.
         let sql = format!(
             "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = 0; SELECT pg_advisory_lock({key}); \
              SELECT set_config('pgshift.check_interval', current_setting('client_connection_check_interval'), false), \
@@ -118,10 +116,13 @@ impl DerefMut for LockGuard<'_> {
 
 impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
-        if let Err(e) = self
-            .client
-            .simple_query(&format!("SELECT pg_advisory_unlock({})", self.key))
-        {
+        let release = format!(
+            "SELECT set_config('client_connection_check_interval', current_setting('pgshift.check_interval'), false) \
+             WHERE current_setting('pgshift.check_interval', true) IS NOT NULL \
+             AND current_setting('server_version_num')::int >= 140000; SELECT pg_advisory_unlock({})",
+            self.key
+        );
+        if let Err(e) = self.client.simple_query(&release) {
             // The connection is gone, and the server released the lock with it.
             log::debug!("releasing the migration lock: {e}");
         }
