@@ -4,8 +4,8 @@
 //! | `sslmode` | with the `tls` feature | without it |
 //! |---|---|---|
 //! | `disable` | plain TCP | plain TCP |
-//! | `prefer` (default) | TLS if the server offers it, certificate not checked (as libpq) | plain TCP |
-//! | `require` | TLS, certificate not checked (as libpq) | error: build with `tls` |
+//! | `prefer` (default; `allow` too) | TLS if the server offers it, certificate not checked | plain TCP |
+//! | `require` | TLS, certificate not checked, even with `sslrootcert` | error: build with `tls` |
 //! | `verify-ca`, `verify-full` | TLS, certificate and host name checked against the Mozilla roots and `sslrootcert` | error: build with `tls` |
 //!
 //! `verify-ca` is checked as strictly as `verify-full` (rustls always checks the host name).

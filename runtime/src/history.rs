@@ -5,7 +5,7 @@
 //! | `version` | the migration's version (primary key) |
 //! | `name` | the name part of its file name |
 //! | `checksum` | SHA-256 of the up file when it was applied |
-//! | `state` | `applied`, or `partial` while a migration with statements outside a transaction is under way |
+//! | `state` | `applied`; `partial` while a migration with statements outside a transaction is under way; `reverting` while a rollback in several steps is under way |
 //! | `steps_done` | how many steps (transactions or lone non-transactional statements) completed |
 //! | `applied_at`, `execution_ms`, `applied_by` | when, how long (all steps), which database role |
 //! | `down_sql`, `down_checksum`, `down_steps` | the down file at apply time, and how to run it, so a binary that does not know the migration can still roll it back |

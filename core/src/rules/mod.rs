@@ -31,7 +31,7 @@ pub struct Rule {
     pub id: &'static str,
     /// Which switch turns it off.
     pub category: Category,
-    /// One line for docs and `--help` listings.
+    /// One line for docs and listings.
     pub summary: &'static str,
     /// Why the flagged statement is unsafe in production.
     pub why: &'static str,
