@@ -13,43 +13,14 @@
 //! overhead is not timed. The no-op boot is timed on an open connection (what an app pays on
 //! top of the connection it makes anyway).
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::generate;
 use pgshift::Migrator;
 use pgshift_localpg::{Cluster, RoundTripCounter};
-
-fn generate(dir: &Path, n: usize) -> String {
-    let mut all = String::new();
-    for i in 1..=n {
-        let version = 202_501_010_000u64 + i as u64;
-        let (up, down) = if i % 10 == 0 {
-            let t = i - 5;
-            (
-                format!("ALTER TABLE t{t} ADD COLUMN extra_{i} integer;\n"),
-                format!("ALTER TABLE t{t} DROP COLUMN extra_{i};\n"),
-            )
-        } else {
-            let rows: Vec<String> = (1..=10)
-                .map(|r| format!("({r}, 'row {r} of {i}')"))
-                .collect();
-            (
-                format!(
-                    "CREATE TABLE t{i} (\n    id bigint PRIMARY KEY,\n    label text NOT NULL,\n    created_at timestamptz NOT NULL DEFAULT now()\n);\n\
-                     CREATE INDEX t{i}_label_idx ON t{i} (label);\n\
-                     INSERT INTO t{i} (id, label) VALUES {};\n",
-                    rows.join(", ")
-                ),
-                format!("DROP TABLE t{i};\n"),
-            )
-        };
-        std::fs::write(dir.join(format!("{version}_m{i}.up.sql")), &up).unwrap();
-        std::fs::write(dir.join(format!("{version}_m{i}.down.sql")), &down).unwrap();
-        all.push_str(&up);
-    }
-    all
-}
 
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();

@@ -11,38 +11,13 @@
 //! first build (dependencies) is not timed. The generated set is the apply benchmark's:
 //! a table with an index and 10 rows per migration, every tenth an ALTER.
 
+mod common;
+
 use std::path::{Path, PathBuf};
+
+use common::generate;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn generate(dir: &Path, n: usize) {
-    std::fs::create_dir_all(dir).unwrap();
-    for i in 1..=n {
-        let version = 202_501_010_000u64 + i as u64;
-        let (up, down) = if i % 10 == 0 {
-            let t = i - 5;
-            (
-                format!("ALTER TABLE t{t} ADD COLUMN extra_{i} integer;\n"),
-                format!("ALTER TABLE t{t} DROP COLUMN extra_{i};\n"),
-            )
-        } else {
-            let rows: Vec<String> = (1..=10)
-                .map(|r| format!("({r}, 'row {r} of {i}')"))
-                .collect();
-            (
-                format!(
-                    "CREATE TABLE t{i} (\n    id bigint PRIMARY KEY,\n    label text NOT NULL\n);\n\
-                     CREATE INDEX t{i}_label_idx ON t{i} (label);\n\
-                     INSERT INTO t{i} (id, label) VALUES {};\n",
-                    rows.join(", ")
-                ),
-                format!("DROP TABLE t{i};\n"),
-            )
-        };
-        std::fs::write(dir.join(format!("{version}_m{i}.up.sql")), up).unwrap();
-        std::fs::write(dir.join(format!("{version}_m{i}.down.sql")), down).unwrap();
-    }
-}
 
 fn cargo_build(app: &Path, target: &Path) -> Duration {
     let started = Instant::now();

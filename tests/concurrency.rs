@@ -292,24 +292,12 @@ fn a_runner_killed_during_a_concurrent_index_build_is_resumed_and_the_invalid_in
         (row.get::<_, String>(0), row.get::<_, i32>(1)),
         ("partial".to_string(), 1)
     );
-    let valid: bool = observer
-        .query_one(
-            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_sku_idx'::regclass",
-            &[],
-        )
-        .unwrap()
-        .get(0);
+    let valid = index_valid(&mut observer, "items_sku_idx").expect("the index exists");
     assert!(!valid, "the interrupted build left an invalid index");
 
     let report = Migrator::new(&set).migrate(&mut observer).unwrap();
     assert!(report.applied[0].resumed);
-    let valid: bool = observer
-        .query_one(
-            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_sku_idx'::regclass",
-            &[],
-        )
-        .unwrap()
-        .get(0);
+    let valid = index_valid(&mut observer, "items_sku_idx").expect("the index exists");
     assert!(valid, "rebuilt");
     let state: String = observer
         .query_one(

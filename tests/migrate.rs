@@ -273,13 +273,7 @@ fn statements_outside_a_transaction_are_recorded_step_by_step_and_resumed() {
         (row.get::<_, String>(0), row.get::<_, i32>(1)),
         ("partial".into(), 2)
     );
-    let valid: bool = client
-        .query_one(
-            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_sku_idx'::regclass",
-            &[],
-        )
-        .unwrap()
-        .get(0);
+    let valid = index_valid(&mut client, "items_sku_idx").expect("the index exists");
     assert!(valid);
     let status = Migrator::new(&set).status(&mut client).unwrap();
     assert!(status.to_string().contains("2 of 3 steps done"), "{status}");

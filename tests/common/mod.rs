@@ -100,3 +100,14 @@ pub fn columns(client: &mut postgres::Client, table: &str) -> Vec<String> {
         .map(|r| r.get(0))
         .collect()
 }
+
+/// Whether an index is valid (`None` when it does not exist).
+pub fn index_valid(client: &mut postgres::Client, index: &str) -> Option<bool> {
+    client
+        .query_opt(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)",
+            &[&index],
+        )
+        .unwrap()
+        .map(|r| r.get(0))
+}
