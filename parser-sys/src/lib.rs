@@ -1,0 +1,280 @@
+//! PostgreSQL's own SQL parser for pgshift: the C sources of
+//! [libpg_query](https://github.com/pganalyze/libpg_query) (PostgreSQL 18's grammar and
+//! scanner), vendored and compiled with the C compiler alone.
+//!
+//! Unlike the `pg_query` crate, building this needs neither libclang (the few C declarations
+//! used are written by hand in [`ffi`] and checked against the C compiler's layout by a test)
+//! nor protoc (the protobuf types in [`protobuf`] are generated once, by
+//! `scripts/revendor.sh`, and checked in).
+//!
+//! ```
+//! use pgshift_parser_sys::{parse, scan_tokens, NodeEnum};
+//!
+//! let tree = parse("CREATE TABLE t (id bigint); SELECT 1").unwrap();
+//! assert_eq!(tree.stmts.len(), 2);
+//! let first = tree.stmts[0].stmt.as_ref().and_then(|n| n.node.as_ref());
+//! assert!(matches!(first, Some(NodeEnum::CreateStmt(_))));
+//!
+//! let err = parse("SELECT 1;\nSELECT * FROM t WHERE").unwrap_err();
+//! assert_eq!(err.message, "syntax error at end of input");
+//! let err = parse("CREATE TABLE t (id int DEFALT 1)").unwrap_err();
+//! assert_eq!(err.cursor, Some(23)); // byte offset of `DEFALT`
+//!
+//! let tokens = scan_tokens("SELECT 1 -- done").unwrap();
+//! assert_eq!(tokens.len(), 3);
+//! ```
+//!
+//! The parser keeps its state per thread and is safe to call from several threads at once.
+//! Its recursion is bounded like the server's (`stack depth limit exceeded` past 2 MB of C
+//! stack; trees nested deeper than 10,000 protobuf levels are refused), but decoding the
+//! protobuf tree and dropping it recurse too, and prost's decoder is stack hungry without
+//! optimisation (measured: about 50 KiB per level of `1 + 1 + ...` in a debug build, 256 MiB for
+//! the deepest tree the C side accepts). Callers that accept arbitrary input should parse on a
+//! thread with a generous stack (pgshift-core uses 512 MiB of reserved, mostly untouched,
+//! address space).
+
+use std::ffi::{CStr, CString};
+use std::fmt;
+
+pub mod ffi;
+#[allow(clippy::all, missing_docs, rustdoc::all)]
+pub mod protobuf;
+
+pub use protobuf::node::Node as NodeEnum;
+pub use protobuf::{KeywordKind, ParseResult, RawStmt, ScanToken, Token};
+
+/// The version of libpg_query vendored here (`libpg_query/VERSION`).
+pub const LIBPG_QUERY_VERSION: &str = include_str!("../libpg_query/VERSION");
+
+/// What failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The parser rejected the text (a syntax error, or a limit the server has too, such as
+    /// `stack depth limit exceeded`).
+    Parse,
+    /// The scanner rejected the text (an unterminated string, comment or dollar quote).
+    Scan,
+    /// The text contains a NUL byte, which no PostgreSQL query can contain.
+    Nul,
+    /// The parse tree could not be decoded: a fault of this crate, not of the SQL.
+    Decode,
+}
+
+/// An error from the parser or the scanner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    /// What failed.
+    pub kind: ErrorKind,
+    /// PostgreSQL's message (`syntax error at or near "DEFALT"`).
+    pub message: String,
+    /// Byte offset in the input where the error is, when PostgreSQL gave a position.
+    pub cursor: Option<usize>,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn input(sql: &str) -> Result<CString, Error> {
+    CString::new(sql).map_err(|e| Error {
+        kind: ErrorKind::Nul,
+        message: "the text contains a NUL byte".into(),
+        cursor: Some(e.nul_position()),
+    })
+}
+
+/// Turns a `PgQueryError` into an [`Error`]; its `cursorpos` counts characters from 1.
+///
+/// # Safety
+/// `error` must point to a live `PgQueryError` from libpg_query.
+unsafe fn error(sql: &str, error: *const ffi::PgQueryError, kind: ErrorKind) -> Error {
+    // SAFETY: the caller guarantees a live error; libpg_query always sets `message`.
+    let (message, cursorpos) = unsafe {
+        let e = &*error;
+        let message = if e.message.is_null() {
+            "unknown parser error".to_string()
+        } else {
+            CStr::from_ptr(e.message).to_string_lossy().into_owned()
+        };
+        (message, e.cursorpos)
+    };
+    let cursor = usize::try_from(cursorpos)
+        .ok()
+        .and_then(|p| p.checked_sub(1))
+        .map(|chars| sql.char_indices().nth(chars).map_or(sql.len(), |(i, _)| i));
+    Error {
+        kind,
+        message,
+        cursor,
+    }
+}
+
+/// Parses `sql` (any number of statements) into PostgreSQL's raw parse tree.
+pub fn parse(sql: &str) -> Result<ParseResult, Error> {
+    use prost::Message;
+    let c_sql = input(sql)?;
+    // SAFETY: `c_sql` is a valid NUL-terminated string that outlives the call; the result is
+    // read before it is freed, exactly once.
+    unsafe {
+        let result = ffi::pg_query_parse_protobuf_opts(c_sql.as_ptr(), ffi::PG_QUERY_PARSE_DEFAULT);
+        let out = if !result.error.is_null() {
+            Err(error(sql, result.error, ErrorKind::Parse))
+        } else {
+            let data: &[u8] = if result.parse_tree.data.is_null() {
+                &[]
+            } else {
+                std::slice::from_raw_parts(
+                    result.parse_tree.data as *const u8,
+                    result.parse_tree.len,
+                )
+            };
+            ParseResult::decode(data).map_err(|e| Error {
+                kind: ErrorKind::Decode,
+                message: format!("cannot decode the parse tree: {e}"),
+                cursor: None,
+            })
+        };
+        ffi::pg_query_free_protobuf_parse_result(result);
+        out
+    }
+}
+
+/// Splits `sql` into tokens, comments included, with byte offsets.
+pub fn scan_tokens(sql: &str) -> Result<Vec<ScanToken>, Error> {
+    let c_sql = input(sql)?;
+    // SAFETY: as in `parse`; `tokens` holds `n_tokens` initialised tokens until freed.
+    unsafe {
+        let result = ffi::pg_query_scan_tokens(c_sql.as_ptr());
+        let out = if !result.error.is_null() {
+            Err(error(sql, result.error, ErrorKind::Scan))
+        } else if result.tokens.is_null() || result.n_tokens <= 0 {
+            Ok(Vec::new())
+        } else {
+            Ok(
+                std::slice::from_raw_parts(result.tokens, result.n_tokens as usize)
+                    .iter()
+                    .map(|t| ScanToken {
+                        start: t.start,
+                        end: t.end,
+                        token: t.token,
+                        keyword_kind: t.keyword_kind,
+                    })
+                    .collect(),
+            )
+        };
+        ffi::pg_query_free_scan_tokens_result(result);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_come_back_with_their_locations() {
+        let sql = "CREATE TABLE a (id int);\n  ALTER TABLE a ADD COLUMN b text";
+        let tree = parse(sql).unwrap();
+        let spans: Vec<(i32, i32)> = tree
+            .stmts
+            .iter()
+            .map(|s| (s.stmt_location, s.stmt_len))
+            .collect();
+        assert_eq!(spans, [(0, 23), (27, 0)]);
+        assert!(matches!(
+            tree.stmts[1].stmt.as_ref().unwrap().node,
+            Some(NodeEnum::AlterTableStmt(_))
+        ));
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_byte_offset_also_after_multibyte_text() {
+        let sql = "SELECT 'ça va';\nCREATE TABLE é (id int DEFALT 1);";
+        let err = parse(sql).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Parse);
+        assert_eq!(err.message, "syntax error at or near \"DEFALT\"");
+        let at = err.cursor.unwrap();
+        assert_eq!(&sql[at..at + 6], "DEFALT");
+    }
+
+    #[test]
+    fn scanner_errors_are_scan_errors() {
+        let err = scan_tokens("SELECT 'unterminated").unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Scan);
+        assert!(err.message.contains("unterminated quoted string"), "{err}");
+    }
+
+    #[test]
+    fn tokens_match_the_protobuf_enum() {
+        let tokens = scan_tokens("CREATE INDEX CONCURRENTLY i ON t (a) /* c */;").unwrap();
+        let names: Vec<Token> = tokens
+            .iter()
+            .map(|t| Token::try_from(t.token).unwrap())
+            .collect();
+        assert_eq!(names[0], Token::Create);
+        assert_eq!(names[2], Token::Concurrently);
+        assert!(names.contains(&Token::CComment));
+        assert_eq!(*names.last().unwrap(), Token::Ascii59);
+        assert_eq!(
+            KeywordKind::try_from(tokens[0].keyword_kind).unwrap(),
+            KeywordKind::ReservedKeyword
+        );
+    }
+
+    #[test]
+    fn nul_bytes_are_refused_with_their_offset() {
+        let err = parse("SELECT 1;\0").unwrap_err();
+        assert_eq!((err.kind, err.cursor), (ErrorKind::Nul, Some(9)));
+    }
+
+    /// Runs `f` on a thread with the stack a deep tree needs in an unoptimised build.
+    fn with_big_stack(f: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new()
+            .stack_size(512 << 20)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    #[test]
+    fn nesting_past_prosts_default_limit_decodes() {
+        // 200 terms: deeper than prost's default decoding limit of 100.
+        with_big_stack(|| {
+            let sql = format!("SELECT {}", vec!["1"; 200].join(" + "));
+            assert_eq!(parse(&sql).unwrap().stmts.len(), 1);
+        });
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_server_allows_is_a_parse_error_not_a_crash() {
+        with_big_stack(|| {
+            let sql = format!("SELECT {}", vec!["1"; 20_000].join(" + "));
+            let err = parse(&sql).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Parse);
+            assert_eq!(err.message, "stack depth limit exceeded");
+        });
+    }
+
+    #[test]
+    fn threads_parse_side_by_side() {
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                std::thread::spawn(move || {
+                    for j in 0..200 {
+                        let sql = format!("SELECT {i} + {j} FROM t{i}");
+                        assert_eq!(parse(&sql).unwrap().stmts.len(), 1);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+    }
+}
