@@ -1,6 +1,6 @@
 //! `-- pgshift:allow <rule-id>[, <rule-id>] -- <reason>` comments directly above a statement.
 
-use pg_query::protobuf::Token;
+use crate::pg::Token;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::LineIndex;

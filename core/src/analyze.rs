@@ -9,9 +9,10 @@ use crate::classify::{
 use crate::diagnostic::{Diagnostic, Position, Severity};
 use crate::discover::{SourceFile, discover};
 use crate::naming::Direction;
+use crate::pg;
 use crate::rules::{self, Category, Context};
 use crate::source::LineIndex;
-use crate::split::parse_sql;
+use crate::split::{ParsedFile, SyntaxError, SyntaxErrorKind, parse_sql};
 
 /// Switches that change what the analysis reports.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -99,26 +100,99 @@ impl Analysis {
 }
 
 /// Analyses the migration folder `dir`, naming it `display_dir` in messages.
+///
+/// Files are parsed in parallel (one worker per core), each worker on a thread with the stack
+/// deep parse trees need ([`pg::PARSER_STACK_SIZE`]); the checks then run in version order.
 pub fn analyze_dir(dir: &Path, display_dir: &str, options: &Options) -> Analysis {
-    let (pairs, mut diagnostics) = discover(dir, display_dir);
-    let mut migrations = Vec::with_capacity(pairs.len());
-    for pair in pairs {
-        let up = analyze_file(pair.up, Direction::Up, options, &mut diagnostics);
-        let down = analyze_file(pair.down, Direction::Down, options, &mut diagnostics);
-        if let (Some(up), Some(down)) = (up, down) {
-            migrations.push(AnalyzedMigration {
-                version: pair.name.version,
-                id: pair.name.id(),
-                name: pair.name.name,
-                up,
-                down,
-            });
+    pg::with_parser_stack(|| {
+        let (pairs, mut diagnostics) = discover(dir, display_dir);
+        let texts: Vec<&str> = pairs
+            .iter()
+            .flat_map(|p| [p.up.text.as_str(), p.down.text.as_str()])
+            .collect();
+        let mut parsed = parse_all(&texts).into_iter();
+        let mut migrations = Vec::with_capacity(pairs.len());
+        for pair in pairs {
+            let (up_parsed, down_parsed) = match (parsed.next(), parsed.next()) {
+                (Some(up), Some(down)) => (up, down),
+                _ => unreachable!("parse_all returns one result per text"),
+            };
+            let up = check_file(pair.up, up_parsed, Direction::Up, options, &mut diagnostics);
+            let down = check_file(
+                pair.down,
+                down_parsed,
+                Direction::Down,
+                options,
+                &mut diagnostics,
+            );
+            if let (Some(up), Some(down)) = (up, down) {
+                migrations.push(AnalyzedMigration {
+                    version: pair.name.version,
+                    id: pair.name.id(),
+                    name: pair.name.name,
+                    up,
+                    down,
+                });
+            }
         }
+        Analysis {
+            migrations,
+            diagnostics,
+        }
+    })
+}
+
+/// Parses every text, in parallel, each on a thread with [`pg::PARSER_STACK_SIZE`] of stack.
+/// Returns the results in the order of `texts`.
+pub fn parse_all(texts: &[&str]) -> Vec<Result<ParsedFile, SyntaxError>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(texts.len())
+        .max(1);
+    if workers == 1 {
+        return texts.iter().map(|t| parse_sql(t)).collect();
     }
-    Analysis {
-        migrations,
-        diagnostics,
-    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(text) = texts.get(i) else {
+                return done;
+            };
+            done.push((i, parse_sql(text)));
+        }
+    };
+    let mut results: Vec<Option<Result<ParsedFile, SyntaxError>>> =
+        (0..texts.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .name("pgshift-parse".into())
+                    .stack_size(pg::PARSER_STACK_SIZE)
+                    .spawn_scoped(scope, work)
+                    .ok()
+            })
+            .collect();
+        for handle in handles {
+            match handle.join() {
+                Ok(done) => {
+                    for (i, r) in done {
+                        results[i] = Some(r);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    // Whatever no worker took (none could be started) is parsed here.
+    results
+        .into_iter()
+        .zip(texts)
+        .map(|(r, text)| r.unwrap_or_else(|| parse_sql(text)))
+        .collect()
 }
 
 /// Analyses one file: parses it, classifies its statements, and (for up files) applies the
@@ -129,17 +203,49 @@ pub fn analyze_file(
     options: &Options,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<AnalyzedFile> {
+    let parsed = parse_sql(&source.text);
+    check_file(source, parsed, direction, options, diagnostics)
+}
+
+/// The diagnostic for a file that does not parse.
+fn parse_failure(text: &str, display: &str, err: &SyntaxError) -> Diagnostic {
+    match err.kind {
+        SyntaxErrorKind::TooDeep => Diagnostic::new(
+            "statement-too-deep",
+            display,
+            format!("a statement nests too deeply for PostgreSQL's parser ({})", err.message),
+        )
+        .why("the server refuses statements nested this deeply (its `max_stack_depth` is 2 MB by default), so the migration would fail when it runs")
+        .help("split the expression, e.g. build a long `||` chain with `concat_ws(...)` or an array and `array_to_string(...)`"),
+        SyntaxErrorKind::Internal => Diagnostic::new(
+            "parser-failure",
+            display,
+            format!("pgshift could not read the parser's answer: {}", err.message),
+        )
+        .why("this is a fault of pgshift, not of your SQL")
+        .help("please report it with the file attached; meanwhile the file cannot be checked"),
+        SyntaxErrorKind::Nul | SyntaxErrorKind::Syntax => {
+            Diagnostic::new("syntax-error", display, err.message.clone())
+                .at(text, err.offset, err.len)
+                .why("PostgreSQL's own grammar rejects it, so the migration would fail when it runs")
+                .help("fix the SQL; it is checked with PostgreSQL's own grammar")
+        }
+    }
+}
+
+fn check_file(
+    source: SourceFile,
+    parsed: Result<ParsedFile, SyntaxError>,
+    direction: Direction,
+    options: &Options,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<AnalyzedFile> {
     let text = source.text.as_str();
     let display = source.display.as_str();
-    let file = match parse_sql(text) {
+    let file = match parsed {
         Ok(file) => file,
         Err(err) => {
-            diagnostics.push(
-                Diagnostic::new("syntax-error", display, err.message.clone())
-                    .at(text, err.offset, err.len)
-                    .why("PostgreSQL's own grammar rejects it, so the migration would fail when it runs")
-                    .help("fix the SQL; it is checked with PostgreSQL's own grammar"),
-            );
+            diagnostics.push(parse_failure(text, display, &err));
             return None;
         }
     };
@@ -241,18 +347,14 @@ pub fn analyze_file(
     Some(AnalyzedFile { source, statements })
 }
 
-fn track_created_tables(
-    node: &pg_query::NodeEnum,
-    class: &Classification,
-    created: &mut Vec<TableName>,
-) {
-    use pg_query::NodeEnum;
+fn track_created_tables(node: &pg::NodeEnum, class: &Classification, created: &mut Vec<TableName>) {
+    use pg::NodeEnum;
     match node {
         // `IF NOT EXISTS` may find the table already there (and in use): not new.
         NodeEnum::CreateStmt(s) if !s.if_not_exists => created.extend(class.table.clone()),
         NodeEnum::CreateTableAsStmt(s) if !s.if_not_exists => created.extend(class.table.clone()),
         NodeEnum::RenameStmt(r)
-            if r.rename_type == pg_query::protobuf::ObjectType::ObjectTable as i32 =>
+            if r.rename_type == crate::pg::protobuf::ObjectType::ObjectTable as i32 =>
         {
             if let Some(t) = &class.table
                 && created.iter().any(|c| c.matches(t))
@@ -411,5 +513,92 @@ mod tests {
             .map(|s| (s.position.line, s.position.column))
             .collect();
         assert_eq!(positions, [(2, 1), (3, 3)]);
+    }
+
+    fn dir_with(up: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("202401010000_a.up.sql"), up).unwrap();
+        std::fs::write(dir.path().join("202401010000_a.down.sql"), "").unwrap();
+        dir
+    }
+
+    #[test]
+    fn deeply_nested_valid_sql_is_accepted() {
+        // Both nest deeper than prost's default decoding limit of 100, and the server runs both.
+        let sum = format!("SELECT {};", vec!["1"; 50].join(" + "));
+        let columns: Vec<String> = (0..45).map(|i| format!("c{i}")).collect();
+        let view = format!(
+            "CREATE TABLE docs ({} text);\nCREATE VIEW search AS SELECT {} AS document FROM docs;",
+            columns.join(" text, "),
+            columns.join(" || ' ' || ")
+        );
+        for sql in [sum, view] {
+            let dir = dir_with(&sql);
+            let analysis = analyze_dir(dir.path(), "m", &Options::default());
+            assert!(
+                analysis.diagnostics.is_empty(),
+                "{:#?}",
+                analysis.diagnostics
+            );
+            assert_eq!(analysis.migrations.len(), 1);
+        }
+    }
+
+    #[test]
+    fn nesting_the_server_refuses_is_its_own_error_not_a_syntax_error() {
+        let dir = dir_with(&format!("SELECT {};", vec!["1"; 20_000].join(" + ")));
+        let analysis = analyze_dir(dir.path(), "m", &Options::default());
+        assert_eq!(codes(&analysis.diagnostics), ["statement-too-deep"]);
+        let d = &analysis.diagnostics[0];
+        assert!(d.message.contains("stack depth limit exceeded"), "{d}");
+        assert!(
+            d.why.as_deref().unwrap().contains("the server refuses"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted_and_offsets_stay_those_of_the_file() {
+        let text = "\u{feff}CREATE TABLE a (id int);\nALTER TABLE cases DROP COLUMN title;";
+        let (file, diags) = up(text, &Options::default());
+        assert_eq!(codes(&diags), ["drop-column"]);
+        assert_eq!(diags[0].location(), "m/1_a.up.sql:2:19");
+        let file = file.unwrap();
+        assert_eq!(file.statements[0].start, 3);
+        assert_eq!(
+            &text[file.statements[0].start..file.statements[0].end],
+            "CREATE TABLE a (id int)"
+        );
+    }
+
+    #[test]
+    fn parallel_parsing_keeps_file_order_and_every_error() {
+        let dir = tempfile::tempdir().unwrap();
+        for v in 0..40 {
+            let up = if v % 7 == 3 {
+                format!("SELEC {v};")
+            } else {
+                format!("CREATE TABLE t{v} (id int);")
+            };
+            std::fs::write(dir.path().join(format!("2024010100{v:02}_m.up.sql")), up).unwrap();
+            std::fs::write(
+                dir.path().join(format!("2024010100{v:02}_m.down.sql")),
+                format!("DROP TABLE t{v};"),
+            )
+            .unwrap();
+        }
+        let analysis = analyze_dir(dir.path(), "m", &Options::default());
+        let ids: Vec<&str> = analysis.migrations.iter().map(|m| m.id.as_str()).collect();
+        let expected: Vec<String> = (0..40)
+            .filter(|v| v % 7 != 3)
+            .map(|v| format!("2024010100{v:02}_m"))
+            .collect();
+        assert_eq!(ids, expected);
+        let errors: Vec<String> = analysis.diagnostics.iter().map(|d| d.location()).collect();
+        let expected: Vec<String> = (0..40)
+            .filter(|v| v % 7 == 3)
+            .map(|v| format!("m/2024010100{v:02}_m.up.sql:1:1"))
+            .collect();
+        assert_eq!(errors, expected);
     }
 }

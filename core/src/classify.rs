@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use pg_query::NodeEnum;
-use pg_query::protobuf::{self, ObjectType, ReindexObjectType, Token, TransactionStmtKind};
+use crate::pg::NodeEnum;
+use crate::pg::Token;
+use crate::pg::protobuf::{self, ObjectType, ReindexObjectType, TransactionStmtKind};
 
 use crate::split::{ParsedFile, ParsedStatement};
 
@@ -331,9 +332,8 @@ pub fn is_transaction_control(node: &NodeEnum) -> Option<&'static str> {
 
 /// The `CONCURRENTLY` keyword of a statement, located in the file's tokens.
 fn concurrently(file: &ParsedFile, stmt: &ParsedStatement) -> TransactionMode {
-    file.tokens[stmt.first_token..]
+    file.tokens_of(stmt)
         .iter()
-        .take_while(|t| (t.end as usize) <= stmt.end)
         .find(|t| t.token == Token::Concurrently as i32)
         .map(|t| TransactionMode::Concurrently {
             keyword_start: t.start as usize,

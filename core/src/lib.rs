@@ -2,7 +2,7 @@
 //!
 //! - [`discover`](discover::discover) reads a folder and enforces the naming and pairing
 //!   contract (`YYYYMMDDHHMM_name.up.sql` + `.down.sql`);
-//! - [`split`] parses each file with PostgreSQL's own grammar (through `pg_query`) and
+//! - [`split`] parses each file with PostgreSQL's own grammar (libpg_query, behind [`pg`]) and
 //!   locates syntax errors exactly;
 //! - [`classify`] tells what each statement is, whether it can run in a transaction and what
 //!   table it touches;
@@ -34,6 +34,7 @@ pub mod classify;
 pub mod diagnostic;
 pub mod discover;
 pub mod naming;
+pub mod pg;
 pub mod rules;
 pub mod source;
 pub mod split;

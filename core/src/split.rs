@@ -1,8 +1,7 @@
 //! Splitting a file into statements with the real PostgreSQL grammar, and locating syntax
 //! errors exactly.
 
-use pg_query::NodeEnum;
-use pg_query::protobuf::{ScanToken, Token};
+use crate::pg::{self, Failure, NodeEnum, ScanToken, Token};
 
 /// A statement of a file: where it is and its parse tree.
 #[derive(Debug, Clone)]
@@ -13,6 +12,8 @@ pub struct ParsedStatement {
     pub end: usize,
     /// Index in [`ParsedFile::tokens`] of its first token.
     pub first_token: usize,
+    /// Index in [`ParsedFile::tokens`] just past its last token.
+    pub end_token: usize,
     /// The parse tree's top node.
     pub node: NodeEnum,
 }
@@ -26,9 +27,32 @@ pub struct ParsedFile {
     pub tokens: Vec<ScanToken>,
 }
 
+impl ParsedFile {
+    /// The tokens of `statement`, comments between its tokens included.
+    pub fn tokens_of(&self, statement: &ParsedStatement) -> &[ScanToken] {
+        &self.tokens[statement.first_token..statement.end_token]
+    }
+}
+
+/// What kind of problem stopped the parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SyntaxErrorKind {
+    /// PostgreSQL's grammar or scanner rejects the text.
+    Syntax,
+    /// The text contains a NUL byte.
+    Nul,
+    /// A statement nests deeper than PostgreSQL accepts (the server refuses it too).
+    TooDeep,
+    /// The parser's answer could not be read: a fault of pgshift, not of the SQL.
+    Internal,
+}
+
 /// Why a file does not parse, and exactly where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
+    /// What kind of problem it is.
+    pub kind: SyntaxErrorKind,
     /// Byte offset of the offending token (or of the end of the text).
     pub offset: usize,
     /// Length in bytes of the offending token (0 at the end of the text).
@@ -42,29 +66,44 @@ pub fn is_comment(token: &ScanToken) -> bool {
     token.token == Token::SqlComment as i32 || token.token == Token::CComment as i32
 }
 
-/// Parses `text` into statements.
+/// The UTF-8 byte order mark some editors put at the start of a file.
+pub const BOM: &str = "\u{feff}";
+
+/// Parses `text` into statements. A leading byte order mark is read as whitespace (offsets
+/// stay those of the file; the runtime never sends the bytes before the first statement).
+///
+/// Linear in the size of the text: every statement's tokens are found by binary search.
 pub fn parse_sql(text: &str) -> Result<ParsedFile, SyntaxError> {
     if let Some(nul) = text.find('\0') {
         return Err(SyntaxError {
+            kind: SyntaxErrorKind::Nul,
             offset: nul,
             len: 1,
             message: "the file contains a NUL byte".into(),
         });
     }
+    let unmarked;
+    let text = match text.strip_prefix(BOM) {
+        Some(rest) => {
+            unmarked = format!("   {rest}");
+            unmarked.as_str()
+        }
+        None => text,
+    };
     if text.trim().is_empty() {
-        // No tokens at all (pg_query's scan_tokens must not be called with nothing to scan).
+        // No tokens at all (the scanner must not be called with nothing to scan).
         return Ok(ParsedFile::default());
     }
-    let tokens = match pg_query::scan_tokens(text) {
+    let tokens = match pg::scan(text) {
         Ok(tokens) => tokens,
-        Err(e) => return Err(scanner_error(text, &message_of(e))),
+        Err(f) => return Err(scanner_error(text, f)),
     };
-    let parsed = match pg_query::parse(text, 0) {
-        Ok(parsed) => parsed,
-        Err(e) => return Err(locate_parse_error(text, &tokens, message_of(e))),
+    let raw = match pg::parse(text) {
+        Ok(raw) => raw,
+        Err(f) => return Err(parse_error(text, &tokens, f)),
     };
-    let mut statements = Vec::with_capacity(parsed.protobuf.stmts.len());
-    for raw in parsed.protobuf.stmts {
+    let mut statements = Vec::with_capacity(raw.len());
+    for raw in raw {
         let Some(node) = raw.stmt.and_then(|n| n.node) else {
             continue;
         };
@@ -74,45 +113,63 @@ pub fn parse_sql(text: &str) -> Result<ParsedFile, SyntaxError> {
         } else {
             region_start + raw.stmt_len as usize
         };
-        let mut in_region = tokens
-            .iter()
-            .enumerate()
-            .skip_while(|(_, t)| (t.start as usize) < region_start)
-            .take_while(|(_, t)| (t.end as usize) <= region_end)
-            .filter(|(_, t)| !is_comment(t) && t.token != Token::Ascii59 as i32);
-        let Some((first_token, first)) = in_region.next() else {
+        let from = tokens.partition_point(|t| (t.start as usize) < region_start);
+        let to = from + tokens[from..].partition_point(|t| (t.end as usize) <= region_end);
+        let is_code = |t: &ScanToken| !is_comment(t) && t.token != Token::Ascii59 as i32;
+        let Some(first) = (from..to).find(|&i| is_code(&tokens[i])) else {
             continue;
         };
-        let end = in_region.last().map_or(first.end, |(_, t)| t.end) as usize;
+        let last = (first..to)
+            .rev()
+            .find(|&i| is_code(&tokens[i]))
+            .unwrap_or(first);
         statements.push(ParsedStatement {
-            start: first.start as usize,
-            end,
-            first_token,
+            start: tokens[first].start as usize,
+            end: tokens[last].end as usize,
+            first_token: first,
+            end_token: last + 1,
             node,
         });
     }
     Ok(ParsedFile { statements, tokens })
 }
 
-fn message_of(e: pg_query::Error) -> String {
-    match e {
-        pg_query::Error::Parse(m) | pg_query::Error::Scan(m) | pg_query::Error::Split(m) => m,
-        other => other.to_string(),
+fn error_of(kind: SyntaxErrorKind, message: String, offset: usize, len: usize) -> SyntaxError {
+    SyntaxError {
+        kind,
+        offset,
+        len,
+        message,
     }
 }
 
-/// The scanner failed (unterminated string, comment or dollar quote): its message quotes the
-/// rest of the input from the error on, so the error is where that tail begins.
-fn scanner_error(text: &str, message: &str) -> SyntaxError {
-    let offset = near_text(message)
-        .filter(|near| !near.is_empty() && text.ends_with(near))
-        .map(|near| text.len() - near.len())
-        .unwrap_or(0);
-    SyntaxError {
-        offset,
-        len: text[offset..].lines().next().map_or(0, str::len),
-        message: message.to_string(),
+/// A failure that is not the SQL's: no position to give.
+fn not_syntax(text: &str, f: Failure) -> SyntaxError {
+    match f {
+        Failure::TooDeep { message } => error_of(SyntaxErrorKind::TooDeep, message, 0, 0),
+        Failure::Internal { message } => error_of(SyntaxErrorKind::Internal, message, 0, 0),
+        Failure::Syntax { message, .. } => {
+            error_of(SyntaxErrorKind::Syntax, message, text.len(), 0)
+        }
     }
+}
+
+/// The scanner failed (unterminated string, comment or dollar quote): it points where the
+/// unterminated thing begins; its message also quotes the rest of the input from there.
+fn scanner_error(text: &str, f: Failure) -> SyntaxError {
+    let Failure::Syntax { message, cursor } = f else {
+        return not_syntax(text, f);
+    };
+    let offset = cursor
+        .filter(|&c| c < text.len())
+        .or_else(|| {
+            near_text(&message)
+                .filter(|near| !near.is_empty() && text.ends_with(near))
+                .map(|near| text.len() - near.len())
+        })
+        .unwrap_or(0);
+    let len = text[offset..].lines().next().map_or(0, str::len);
+    error_of(SyntaxErrorKind::Syntax, message, offset, len)
 }
 
 fn near_text(message: &str) -> Option<&str> {
@@ -121,33 +178,47 @@ fn near_text(message: &str) -> Option<&str> {
     Some(&rest[..rest.rfind('"')?])
 }
 
-/// pg_query drops the error cursor, so find it again: the parser reads tokens left to right,
-/// so the offending token is the last one of the shortest token prefix that already fails
-/// with something other than "at end of input". Binary search over prefixes.
-fn locate_parse_error(text: &str, tokens: &[ScanToken], message: String) -> SyntaxError {
-    let code: Vec<&ScanToken> = tokens.iter().filter(|t| !is_comment(t)).collect();
-    let fails_inside = |n: usize| -> bool {
-        let end = code[n - 1].end as usize;
-        match pg_query::parse(&text[..end], 0) {
-            Ok(_) => false,
-            Err(e) => !message_of(e).ends_with("at end of input"),
-        }
+/// The parser failed: PostgreSQL's error cursor points at the offending token. Without a
+/// cursor (rare), the token is found again: the parser reads tokens left to right, so it is
+/// the last one of the shortest token prefix that already fails with something other than
+/// "at end of input" (binary search over prefixes).
+fn parse_error(text: &str, tokens: &[ScanToken], f: Failure) -> SyntaxError {
+    let Failure::Syntax { message, cursor } = f else {
+        return not_syntax(text, f);
     };
+    let code: Vec<&ScanToken> = tokens.iter().filter(|t| !is_comment(t)).collect();
     if message.ends_with("at end of input") || code.is_empty() {
         let end = code.last().map_or(text.len(), |t| t.end as usize);
-        return SyntaxError {
-            offset: end,
-            len: 0,
-            message,
-        };
+        return error_of(SyntaxErrorKind::Syntax, message, end, 0);
     }
+    let token_at = |offset: usize| {
+        let i = code.partition_point(|t| (t.end as usize) <= offset);
+        code.get(i).filter(|t| t.start as usize <= offset).copied()
+    };
+    if let Some(cursor) = cursor {
+        let (offset, len) = match token_at(cursor) {
+            Some(t) => (t.start as usize, (t.end - t.start) as usize),
+            None => (cursor.min(text.len()), 1),
+        };
+        return error_of(SyntaxErrorKind::Syntax, message, offset, len);
+    }
+    let fails_inside = |n: usize| -> bool {
+        let end = code[n - 1].end as usize;
+        match pg::parse(&text[..end]) {
+            Ok(_) => false,
+            Err(Failure::Syntax { message, .. }) => !message.ends_with("at end of input"),
+            Err(_) => true,
+        }
+    };
     let (mut lo, mut hi) = (1, code.len());
     if !fails_inside(hi) {
-        return SyntaxError {
-            offset: code[0].start as usize,
-            len: (code[0].end - code[0].start) as usize,
+        let t = code[0];
+        return error_of(
+            SyntaxErrorKind::Syntax,
             message,
-        };
+            t.start as usize,
+            (t.end - t.start) as usize,
+        );
     }
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
@@ -158,11 +229,12 @@ fn locate_parse_error(text: &str, tokens: &[ScanToken], message: String) -> Synt
         }
     }
     let token = code[lo - 1];
-    SyntaxError {
-        offset: token.start as usize,
-        len: (token.end - token.start) as usize,
+    error_of(
+        SyntaxErrorKind::Syntax,
         message,
-    }
+        token.start as usize,
+        (token.end - token.start) as usize,
+    )
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `change-column-type`: `ALTER TABLE ... ALTER COLUMN ... TYPE`.
 
-use pg_query::NodeEnum;
-use pg_query::protobuf::{AlterTableType, ObjectType};
+use crate::pg::NodeEnum;
+use crate::pg::protobuf::{AlterTableType, ObjectType};
 
 use super::{Category, Context, Finding, Rule};
 

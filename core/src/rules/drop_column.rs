@@ -1,7 +1,7 @@
 //! `drop-column`: `ALTER TABLE ... DROP COLUMN` on a column the running release may still use.
 
-use pg_query::NodeEnum;
-use pg_query::protobuf::{AlterTableType, ObjectType};
+use crate::pg::NodeEnum;
+use crate::pg::protobuf::{AlterTableType, ObjectType};
 
 use super::{Category, Context, Finding, Rule};
 

@@ -1,7 +1,7 @@
 //! `drop-table`: `DROP TABLE` on a table the running release may still use.
 
-use pg_query::NodeEnum;
-use pg_query::protobuf::ObjectType;
+use crate::pg::NodeEnum;
+use crate::pg::protobuf::ObjectType;
 
 use super::{Category, Context, Finding, Rule};
 use crate::classify::TableName;

@@ -4,7 +4,7 @@
 //! production. Statements on a table created earlier in the same migration are never checked:
 //! nothing can be using that table yet.
 
-use pg_query::protobuf::ScanToken;
+use crate::pg::ScanToken;
 
 use crate::classify::{Classification, TableName};
 use crate::split::{ParsedFile, ParsedStatement, is_comment};
@@ -91,9 +91,9 @@ pub struct Finding {
 
 impl Context<'_> {
     fn code_tokens(&self) -> impl Iterator<Item = &ScanToken> {
-        self.file.tokens[self.statement.first_token..]
+        self.file
+            .tokens_of(self.statement)
             .iter()
-            .take_while(|t| (t.end as usize) <= self.statement.end)
             .filter(|t| !is_comment(t))
     }
 

@@ -1,7 +1,7 @@
 //! `rename-table`: `ALTER TABLE ... RENAME TO` while the running release uses the old name.
 
-use pg_query::NodeEnum;
-use pg_query::protobuf::ObjectType;
+use crate::pg::NodeEnum;
+use crate::pg::protobuf::ObjectType;
 
 use super::{Category, Context, Finding, Rule};
 
