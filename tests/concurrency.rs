@@ -308,3 +308,106 @@ fn a_runner_killed_during_a_concurrent_index_build_is_resumed_and_the_invalid_in
         .get(0);
     assert_eq!(state, "applied");
 }
+
+/// A set whose second migration builds an index concurrently on a table big enough that the
+/// build takes seconds, so runners waiting for the migration lock overlap with it.
+fn slow_concurrent_build() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            "202501010000_events.up.sql",
+            "CREATE TABLE events (id bigint PRIMARY KEY, payload text);\n\
+             INSERT INTO events SELECT g, md5(g::text) FROM generate_series(1, 1500000) g;",
+        ),
+        ("202501010000_events.down.sql", "DROP TABLE events;"),
+        (
+            "202501020000_events_payload_idx.up.sql",
+            "CREATE INDEX CONCURRENTLY events_payload_idx ON events (payload);",
+        ),
+        (
+            "202501020000_events_payload_idx.down.sql",
+            "DROP INDEX CONCURRENTLY IF EXISTS events_payload_idx;",
+        ),
+    ]
+}
+
+/// Every runner exited 0; returns how many printed `applied <id>` for each id.
+fn all_succeeded(outputs: &[std::process::Output]) -> std::collections::BTreeMap<String, usize> {
+    let mut applied = std::collections::BTreeMap::new();
+    for out in outputs {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "a runner failed: {stdout}{stderr}");
+        for id in stdout.lines().filter_map(|l| l.strip_prefix("applied ")) {
+            *applied.entry(id.to_string()).or_insert(0) += 1;
+        }
+    }
+    applied
+}
+
+#[test]
+fn runners_waiting_for_the_lock_do_not_deadlock_a_concurrent_index_build() {
+    // The waiters must hold no snapshot: CREATE INDEX CONCURRENTLY waits for every older
+    // snapshot to end, so a waiter blocked inside pg_advisory_lock made PostgreSQL break the
+    // cycle with "deadlock detected", on an empty database too.
+    let db = TestDb::new();
+    let dir = folder(&slow_concurrent_build());
+    let children: Vec<Child> = (0..8)
+        .map(|_| runner(db.url(), dir.path()).spawn().unwrap())
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let applied = all_succeeded(&outputs);
+    assert_eq!(
+        applied.values().copied().collect::<Vec<_>>(),
+        [1, 1],
+        "each migration applied by exactly one runner: {applied:?}"
+    );
+    let mut client = db.connect();
+    assert_eq!(index_valid(&mut client, "events_payload_idx"), Some(true));
+    let dropped = outputs
+        .iter()
+        .any(|o| String::from_utf8_lossy(&o.stderr).contains("invalid index"));
+    assert!(
+        !dropped,
+        "the index was built once, never dropped and rebuilt"
+    );
+}
+
+#[test]
+fn a_runner_started_during_a_concurrent_build_waits_without_breaking_it() {
+    let db = TestDb::new();
+    let files = slow_concurrent_build();
+    let dir = folder(&files);
+    let set = load(dir.path());
+    let mut observer = db.connect();
+    Migrator::new(&set)
+        .target("202501010000")
+        .migrate(&mut observer)
+        .unwrap();
+    let a = runner(db.url(), dir.path()).spawn().unwrap();
+    wait_for(
+        "runner A's concurrent build to start",
+        Duration::from_secs(60),
+        || {
+            observer
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_progress_create_index WHERE command = 'CREATE INDEX CONCURRENTLY'",
+                    &[],
+                )
+                .unwrap()
+                .get::<_, i64>(0)
+                == 1
+        },
+    );
+    let b = runner(db.url(), dir.path()).spawn().unwrap();
+    let outputs = vec![a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+    let applied = all_succeeded(&outputs);
+    assert_eq!(
+        applied.get("202501020000_events_payload_idx"),
+        Some(&1),
+        "{applied:?}"
+    );
+    assert_eq!(index_valid(&mut observer, "events_payload_idx"), Some(true));
+}

@@ -41,9 +41,23 @@ pub(crate) struct LockGuard<'c> {
     key: i64,
 }
 
+/// The first pause between two attempts at a busy lock; it doubles up to [`MAX_POLL`].
+const FIRST_POLL: Duration = Duration::from_millis(50);
+/// The longest pause between two attempts.
+const MAX_POLL: Duration = Duration::from_secs(1);
+/// What the server says when the lock is taken (see [`LockGuard::acquire`]).
+const BUSY: &str = "pgshift: migration lock busy";
+
 impl<'c> LockGuard<'c> {
-    /// Waits up to `wait` for the lock (server-side, through `lock_timeout`), then runs
-    /// `then` (more SQL in the same round trip) and returns its rows' messages.
+    /// Takes the lock, waiting up to `wait` for it, then runs `then` (more SQL in the same
+    /// round trip) and returns its rows' messages.
+    ///
+    /// A waiter never blocks inside a statement: a backend blocked in `pg_advisory_lock` holds
+    /// a snapshot, and the holder's `CREATE INDEX CONCURRENTLY` (or `DROP`/`REINDEX ...
+    /// CONCURRENTLY`) waits for every older snapshot to end, which PostgreSQL breaks as a
+    /// deadlock. So each attempt is one short message with `pg_try_advisory_lock`, and between
+    /// attempts the session sits idle, outside any transaction, for a jittered pause that
+    /// doubles from 50 ms to 1 s.
     pub fn acquire(
         client: &'c mut Client,
         key: i64,
@@ -51,36 +65,79 @@ impl<'c> LockGuard<'c> {
         then: &str,
     ) -> Result<(LockGuard<'c>, Vec<postgres::SimpleQueryMessage>), Error> {
         let started = Instant::now();
-        // Everything here is one implicit transaction, so `SET LOCAL` lasts exactly this
-        // message: the wait is bounded by `wait` alone, whatever statement_timeout the role has.
-        // While the lock is held, the server checks every second that this client is still
-        // there (PostgreSQL 14+), so a runner that dies mid-statement is aborted promptly
+        // Everything here is one implicit transaction. When the lock is busy, the cast of a
+        // non-constant string to boolean fails at run time with a message of ours, which aborts
+        // the rest of the message (`then` may create the history table) and lets the runner
+        // tell "busy" from a real error; when it is free, `then` follows in the same round trip,
+        // so an uncontended run costs no extra round trip. `SET LOCAL` lasts exactly this
+        // message. While the lock is held, the server checks every second that this client is
+        // still there (PostgreSQL 14+), so a runner that dies mid-statement is aborted promptly
         // instead of finishing the migration on its own and holding locks meanwhile. The
         // session's own check interval is saved here and restored on release.
         let sql = format!(
-            "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = 0; SELECT pg_advisory_lock({key}); \
+            "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = 0; \
+             SELECT CASE WHEN pg_try_advisory_lock({key}) THEN true \
+             ELSE ('{BUSY} ' || pg_backend_pid())::boolean END; \
              SELECT set_config('pgshift.check_interval', current_setting('client_connection_check_interval'), false), \
              set_config('client_connection_check_interval', '1000', false) \
              WHERE current_setting('server_version_num')::int >= 140000; {then}",
             millis(wait)
         );
-        match client.simple_query(&sql) {
-            Ok(messages) => Ok((LockGuard { client, key }, messages)),
-            Err(e) if e.code().map(|c| c.code()) == Some("55P03") => {
-                let holder = holder(client, key);
-                Err(Error::LockWait {
-                    waited: started.elapsed(),
-                    key,
-                    holder,
-                })
-            }
-            Err(e) => {
-                // The lock may have been taken before a later statement failed.
-                let _ = client.simple_query(&format!("SELECT pg_advisory_unlock({key})"));
-                Err(Error::db("taking the migration lock")(e))
+        let mut pause = FIRST_POLL;
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            match client.simple_query(&sql) {
+                Ok(messages) => {
+                    if attempts > 1 {
+                        log::info!(
+                            "took the migration lock after {} ms ({attempts} attempts)",
+                            started.elapsed().as_millis()
+                        );
+                    }
+                    return Ok((LockGuard { client, key }, messages));
+                }
+                Err(e) if is_busy(&e) => {
+                    let waited = started.elapsed();
+                    if waited >= wait {
+                        let holder = holder(client, key);
+                        return Err(Error::LockWait {
+                            waited,
+                            key,
+                            holder,
+                        });
+                    }
+                    if attempts == 1 {
+                        log::info!("the migration lock is held by another runner; waiting for it");
+                    }
+                    std::thread::sleep(jittered(pause).min(wait - waited));
+                    pause = (pause * 2).min(MAX_POLL);
+                }
+                Err(e) => {
+                    // The lock may have been taken before a later statement failed.
+                    let _ = client.simple_query(&format!("SELECT pg_advisory_unlock({key})"));
+                    return Err(Error::db("taking the migration lock")(e));
+                }
             }
         }
     }
+}
+
+/// Whether an attempt failed only because another session holds the lock.
+fn is_busy(e: &postgres::Error) -> bool {
+    e.as_db_error()
+        .is_some_and(|db| db.code().code() == "22P02" && db.message().contains(BUSY))
+}
+
+/// `pause` scaled by a factor in [0.5, 1.5), so runners started together spread out.
+fn jittered(pause: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    // A fresh RandomState is randomly keyed: enough randomness for spreading retries, without
+    // a dependency for it.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(Instant::now().elapsed().as_nanos());
+    let unit = (hasher.finish() % 1000) as f64 / 1000.0;
+    pause.mul_f64(0.5 + unit)
 }
 
 fn holder(client: &mut Client, key: i64) -> Option<String> {
