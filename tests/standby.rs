@@ -50,3 +50,38 @@ fn a_standby_is_refused_with_a_clear_error() {
         .expect("the new database reaches the standby");
     assert!(matches!(err, Error::Standby), "{err}");
 }
+
+#[test]
+fn a_read_only_session_on_a_primary_is_not_called_a_standby() {
+    let db = TestDb::new();
+    let (_dir, set) = set(BASIC);
+    let mut admin = db.connect();
+    Migrator::new(&set)
+        .target("202501010000")
+        .migrate(&mut admin)
+        .unwrap();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{}\" SET default_transaction_read_only = on",
+            db.name()
+        ))
+        .unwrap();
+    let mut client = db.connect();
+    let err = Migrator::new(&set).migrate(&mut client).unwrap_err();
+    assert!(matches!(err, Error::ReadOnly), "{err}");
+    let text = err.to_string();
+    assert!(!text.contains("standby"), "{text}");
+    assert!(text.contains("default_transaction_read_only"), "{text}");
+    // A fresh database (no history table yet) gets the same answer.
+    let fresh = TestDb::new();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{}\" SET default_transaction_read_only = on",
+            fresh.name()
+        ))
+        .unwrap();
+    let err = Migrator::new(&set)
+        .migrate(&mut fresh.connect())
+        .unwrap_err();
+    assert!(matches!(err, Error::ReadOnly), "{err}");
+}

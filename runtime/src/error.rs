@@ -38,6 +38,15 @@ pub enum Error {
     )]
     Standby,
 
+    /// The server is a primary but this session may not write: `default_transaction_read_only`
+    /// (or `transaction_read_only`) is on for the role, the database or the connection.
+    #[error(
+        "the session is read-only although the server is a primary (default_transaction_read_only is on \
+         for this role, database or connection): connect as a role that may write, or run \
+         `ALTER ROLE <role> SET default_transaction_read_only = off`"
+    )]
+    ReadOnly,
+
     /// `target`/`rollback_to` names no migration of this set.
     #[error("no migration has the id or version `{0}`")]
     UnknownTarget(String),

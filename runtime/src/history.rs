@@ -13,6 +13,12 @@
 
 use std::fmt;
 
+/// An SQL expression saying whether this session can migrate: `'standby'` on a server in
+/// recovery, `'read-only'` when the session may not write (`default_transaction_read_only`),
+/// else `'primary'`.
+pub(crate) const WRITABLE: &str = "CASE WHEN pg_is_in_recovery() THEN 'standby' \
+     WHEN current_setting('transaction_read_only') = 'on' THEN 'read-only' ELSE 'primary' END";
+
 use postgres::{Client, SimpleQueryMessage, SimpleQueryRow};
 
 use crate::error::Error;
@@ -140,7 +146,7 @@ COMMENT ON TABLE {t} IS {c};\n",
     /// Fails with 42P01/3F000 when the table (or schema) does not exist.
     pub fn summary_sql(&self, last: i64) -> String {
         format!(
-            "SELECT pg_is_in_recovery()::text, \
+            "SELECT {WRITABLE}, \
              coalesce(obj_description({reg}::regclass, 'pg_class'), ''), \
              (count(*) FILTER (WHERE version <= {last}))::text, \
              encode(sha256(convert_to(coalesce(string_agg(version::text || ':' || checksum || ':' || state, ',' ORDER BY version) \
@@ -203,7 +209,8 @@ COMMENT ON TABLE {t} IS {c};\n",
 /// Server facts and the history digest, from [`Names::summary_sql`].
 #[derive(Debug, Clone)]
 pub(crate) struct Summary {
-    pub in_recovery: bool,
+    /// What [`WRITABLE`] said: `primary`, `standby` or `read-only`.
+    pub writable: String,
     pub format: Option<u32>,
     pub count: usize,
     pub digest: String,
@@ -215,7 +222,7 @@ impl Summary {
     pub fn from_row(row: &SimpleQueryRow) -> Summary {
         let get = |i: usize| row.get(i).unwrap_or_default();
         Summary {
-            in_recovery: get(0) == "true",
+            writable: get(0).to_string(),
             format: get(1)
                 .strip_prefix(COMMENT_PREFIX)
                 .and_then(|f| f.trim().parse().ok()),

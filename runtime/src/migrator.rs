@@ -216,7 +216,7 @@ impl<'m> Migrator<'m> {
         };
         let (mut guard, messages) =
             LockGuard::acquire(client, self.lock_key(), self.advisory_lock_timeout, &read)
-                .map_err(standby_if_read_only)?;
+                .map_err(read_only_session)?;
         let rows = history::history_rows(&messages);
         self.apply_pending(&mut guard, wanted, &rows)
     }
@@ -304,17 +304,23 @@ impl<'m> Migrator<'m> {
             Err(e) if history::is_missing_table(&e) => None,
             Err(e) => return Err(Error::db("checking the migration history")(e)),
         };
-        let in_recovery = match &summary {
-            Some(s) => s.in_recovery,
+        let writable = match &summary {
+            Some(s) => s.writable.clone(),
             None => {
                 let messages = client
-                    .simple_query("SELECT pg_is_in_recovery()::text")
+                    .simple_query(&format!("SELECT {}", history::WRITABLE))
                     .map_err(Error::db("checking for a standby"))?;
-                history::rows(&messages).next().and_then(|r| r.get(0)) == Some("true")
+                history::rows(&messages)
+                    .next()
+                    .and_then(|r| r.get(0))
+                    .unwrap_or_default()
+                    .to_string()
             }
         };
-        if in_recovery {
-            return Err(Error::Standby);
+        match writable.as_str() {
+            "standby" => return Err(Error::Standby),
+            "read-only" => return Err(Error::ReadOnly),
+            _ => {}
         }
         if let Some(found) = summary
             .as_ref()
@@ -415,7 +421,7 @@ impl<'m> Migrator<'m> {
         };
         let (guard, messages) =
             LockGuard::acquire(client, self.lock_key(), self.advisory_lock_timeout, &read)
-                .map_err(standby_if_read_only)?;
+                .map_err(read_only_session)?;
         let rows = history::history_rows(&messages);
         self.check_drift(&rows)?;
         let history = History::new(&rows);
@@ -446,9 +452,11 @@ impl<'r> History<'r> {
     }
 }
 
-pub(crate) fn standby_if_read_only(e: Error) -> Error {
+/// SQLSTATE 25006 ("read-only transaction") once the caller has checked that the server is not
+/// in recovery: the session itself is read-only.
+pub(crate) fn read_only_session(e: Error) -> Error {
     if e.sqlstate() == Some("25006") {
-        Error::Standby
+        Error::ReadOnly
     } else {
         e
     }

@@ -7,7 +7,7 @@ use crate::execute;
 use crate::history::{self, HistoryRow};
 use crate::lock::LockGuard;
 use crate::migration::{Migration, Script};
-use crate::migrator::{Migrator, Rollback, standby_if_read_only};
+use crate::migrator::{Migrator, Rollback, read_only_session};
 use crate::report::{DownSource, RollbackReport, RolledBack};
 
 impl Migrator<'_> {
@@ -27,7 +27,7 @@ impl Migrator<'_> {
             self.advisory_lock_timeout,
             &self.names.select_sql(),
         )
-        .map_err(standby_if_read_only)?;
+        .map_err(read_only_session)?;
         let mut rows = history::history_rows(&messages);
         rows.sort_by_key(|r| std::cmp::Reverse(r.version));
         let chosen: Vec<&HistoryRow> = match &what {
