@@ -411,3 +411,46 @@ fn a_runner_started_during_a_concurrent_build_waits_without_breaking_it() {
     );
     assert_eq!(index_valid(&mut observer, "events_payload_idx"), Some(true));
 }
+
+#[test]
+fn a_blocker_this_role_may_not_see_is_named_by_pid_with_how_to_see_more() {
+    let db = TestDb::new();
+    let mut admin = db.connect();
+    let (_dir, set) = set(BASIC);
+    Migrator::new(&set)
+        .target("202501020000")
+        .migrate(&mut admin)
+        .unwrap();
+    // The migration role owns the tables but lacks pg_read_all_stats; the blocker is another
+    // user (the superuser of the test cluster).
+    let role = "unprivileged_migrator";
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; ALTER TABLE cases OWNER TO {role}; \
+             ALTER TABLE managed_migrations OWNER TO {role}; GRANT CREATE ON SCHEMA public TO {role}"
+        ))
+        .unwrap();
+    admin
+        .batch_execute("BEGIN; LOCK TABLE cases IN ACCESS SHARE MODE")
+        .unwrap();
+    let (_, host_and_db) = db
+        .url()
+        .split_once('@')
+        .expect("the harness URL names a user");
+    let url = format!("postgresql://{role}@{host_and_db}");
+    let mut client = pgshift::connect(&url).unwrap();
+    let err = Migrator::new(&set)
+        .lock_timeout(Duration::from_millis(100))
+        .lock_retries(0)
+        .migrate(&mut client)
+        .unwrap_err();
+    let Error::Migration(m) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(m.blockers.len(), 1, "{err}");
+    assert!(!m.blockers[0].visible, "{err}");
+    let text = err.to_string();
+    assert!(text.contains("GRANT pg_read_all_stats TO"), "{text}");
+    assert!(!text.contains("(, transaction open"), "{text}");
+    admin.batch_execute("COMMIT").unwrap();
+}

@@ -75,7 +75,7 @@ fn failure_in_migration_k_keeps_earlier_ones_and_leaves_nothing_of_k() {
         "db/managed-migrations/202501030000_case_priority.up.sql"
     );
     assert_eq!(
-        m.applied_before,
+        m.completed_before,
         ["202501010000_tenants", "202501020000_cases"]
     );
     let text = err.to_string();
@@ -145,8 +145,38 @@ fn statement_timeout_stops_a_runaway_statement() {
         .migrate(&mut client)
         .unwrap_err();
     assert_eq!(err.sqlstate(), Some("57014"), "{err}");
-    assert!(err.to_string().contains("statement timeout"), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("statement timeout"), "{text}");
+    // Names the configured limit and the knob, as lock timeouts do. (Which of the two
+    // statements timed out is not replayed to find out: that would run it long again.)
+    assert!(
+        text.contains("a statement ran longer than statement_timeout (200 ms)"),
+        "{text}"
+    );
+    assert!(text.contains("Migrator::statement_timeout"), "{text}");
     assert!(!table_exists(&mut client, "t"));
+
+    // A statement that runs alone (here: outside a transaction) is named.
+    let (_dir2, alone) = common::set(&[
+        (
+            "202501010000_slow.up.sql",
+            "CREATE TABLE t (id int);\nVACUUM t;\nSELECT pg_sleep(5);",
+        ),
+        ("202501010000_slow.down.sql", "DROP TABLE t;"),
+    ]);
+    let err = Migrator::new(&alone)
+        .statement_timeout(Duration::from_millis(200))
+        .migrate(&mut client)
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("at statement 3 (db/managed-migrations/202501010000_slow.up.sql:3:1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the statement ran longer than statement_timeout (200 ms)"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -238,3 +238,33 @@ fn a_rollback_that_stops_midway_is_visible_and_blocks_migrate_until_finished() {
     migrator.rollback(&mut client, Rollback::Steps(1)).unwrap();
     assert_eq!(applied(&mut client), [202501010000]);
 }
+
+#[test]
+fn a_failed_rollback_says_what_it_rolled_back_before_the_failure() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let mut files = BASIC.to_vec();
+    // The oldest migration's down file fails; the two newer ones roll back first.
+    files[1].1 = "DROP TABLE no_such_table;";
+    let (_dir, set) = set(&files);
+    let migrator = Migrator::new(&set);
+    migrator.migrate(&mut client).unwrap();
+    let err = migrator
+        .rollback(&mut client, Rollback::Steps(3))
+        .unwrap_err();
+    let Error::Migration(m) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        m.completed_before,
+        ["202501030000_case_priority", "202501020000_cases"]
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains(
+            "; rolled back before the failure: 202501030000_case_priority, 202501020000_cases"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("applied before"), "{text}");
+}

@@ -242,10 +242,21 @@ pub struct Blocker {
     pub query: String,
     /// How long its transaction has been open.
     pub transaction_age: String,
+    /// Whether this role may see the session's details: without `pg_read_all_stats` (or
+    /// being the same user), PostgreSQL shows only the pid of another user's session.
+    pub visible: bool,
 }
 
 impl fmt::Display for Blocker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.visible {
+            return write!(
+                f,
+                "pid {} (another user's session, whose details this role may not see: \
+                 `GRANT pg_read_all_stats TO <migration role>` lets pgshift name it)",
+                self.pid
+            );
+        }
         write!(
             f,
             "pid {} ({}, transaction open {}, application {:?}): {}",
@@ -283,8 +294,11 @@ pub struct MigrationError {
     pub blockers: Vec<Blocker>,
     /// The table the failing statement acts on, when known.
     pub table: Option<String>,
-    /// Migrations applied by this run before the failure.
-    pub applied_before: Vec<String>,
+    /// The `statement_timeout` the migration ran with (named when it was exceeded).
+    pub statement_timeout: Duration,
+    /// Migrations this run completed before the failure: applied ones when migrating, rolled
+    /// back ones when rolling back (see [`MigrationError::direction`]).
+    pub completed_before: Vec<String>,
 }
 
 impl MigrationError {
@@ -292,6 +306,30 @@ impl MigrationError {
     pub fn is_lock_timeout(&self) -> bool {
         self.sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE)
     }
+
+    /// Whether the failure was the statement timeout (SQLSTATE 57014 with the server's
+    /// "statement timeout" message; a plain cancel has the same code).
+    pub fn is_statement_timeout(&self) -> bool {
+        self.sqlstate.as_deref() == Some("57014") && self.message.contains("statement timeout")
+    }
+}
+
+/// At most this many ids are listed in a message; the rest are counted.
+const LISTED: usize = 6;
+
+/// `a, b, c, … 94 more …, x, y, z` for long lists of migration ids.
+fn capped(ids: &[String]) -> String {
+    if ids.len() <= LISTED + 2 {
+        return ids.join(", ");
+    }
+    let half = LISTED / 2;
+    format!(
+        "{}, … {} more …, {} ({} in all)",
+        ids[..half].join(", "),
+        ids.len() - 2 * half,
+        ids[ids.len() - half..].join(", "),
+        ids.len()
+    )
 }
 
 pub(crate) const LOCK_NOT_AVAILABLE: &str = "55P03";
@@ -335,11 +373,29 @@ impl fmt::Display for MigrationError {
                 write!(f, "; held by {}", list.join("; "))?;
             }
         }
-        if !self.applied_before.is_empty() {
+        if self.is_statement_timeout() {
             write!(
                 f,
-                "; applied before the failure: {}",
-                self.applied_before.join(", ")
+                "; {} ran longer than statement_timeout ({} ms); if it must take longer, \
+                 raise the limit with `Migrator::statement_timeout`, or move slow work (backfills, \
+                 index builds) into its own migration, batched or CONCURRENTLY",
+                if self.statement.is_some() {
+                    "the statement"
+                } else {
+                    "a statement"
+                },
+                self.statement_timeout.as_millis()
+            )?;
+        }
+        if !self.completed_before.is_empty() {
+            let done = match self.direction {
+                Direction::Up => "applied",
+                Direction::Down => "rolled back",
+            };
+            write!(
+                f,
+                "; {done} before the failure: {}",
+                capped(&self.completed_before)
             )?;
         }
         Ok(())
@@ -434,6 +490,16 @@ fn redact_key_value(conn: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lists_of_ids_are_capped_with_a_count() {
+        let ids: Vec<String> = (1..=100).map(|i| format!("m{i}")).collect();
+        assert_eq!(
+            capped(&ids),
+            "m1, m2, m3, … 94 more …, m98, m99, m100 (100 in all)"
+        );
+        assert_eq!(capped(&ids[..8]), "m1, m2, m3, m4, m5, m6, m7, m8");
+    }
 
     #[test]
     fn redacts_every_form_of_password() {

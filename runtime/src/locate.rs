@@ -143,7 +143,8 @@ pub(crate) fn fail(
         table: statement
             .and_then(|i| script.statements[i].table.as_deref())
             .map(str::to_string),
-        applied_before: Vec::new(),
+        statement_timeout: job.settings.statement_timeout,
+        completed_before: Vec::new(),
     })
 }
 
@@ -187,6 +188,7 @@ pub(crate) fn add_blockers(
                 application: r.get(2).unwrap_or_default().to_string(),
                 query: r.get(3).unwrap_or_default().to_string(),
                 transaction_age: r.get(4).unwrap_or_default().to_string(),
+                visible: r.get(3) != Some("<insufficient privilege>"),
             })
             .collect();
     }

@@ -281,7 +281,7 @@ impl<'m> Migrator<'m> {
                     if !report.applied.is_empty() {
                         execute::flush(client);
                     }
-                    e.applied_before = report.applied.iter().map(|a| a.id.clone()).collect();
+                    e.completed_before = report.applied.iter().map(|a| a.id.clone()).collect();
                     log::error!("{e}");
                     return Err(Error::Migration(e));
                 }

@@ -64,7 +64,7 @@ impl Migrator<'_> {
                     });
                 }
                 Err(mut e) => {
-                    e.applied_before = report.rolled_back.iter().map(|r| r.id.clone()).collect();
+                    e.completed_before = report.rolled_back.iter().map(|r| r.id.clone()).collect();
                     return Err(Error::Migration(e));
                 }
             }
