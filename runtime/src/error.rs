@@ -418,8 +418,11 @@ pub fn redact(conn: &str) -> String {
     let rest_start = scheme_end + 3;
     let rest = &conn[rest_start..];
     let mut out = conn[..rest_start].to_string();
-    // Like the driver: credentials run up to the first `@`, whatever they contain.
-    let after_credentials = match rest.find('@') {
+    // The driver ends the credentials at the first `@`, but a password written with a raw
+    // `@` (`app:p@ss@host`) then leaks its tail into what the driver takes for the host: hide
+    // everything up to the last `@` instead. Over-redacting a rare `@` in a query value is
+    // the price.
+    let after_credentials = match rest.rfind('@') {
         Some(at) => {
             let userinfo = &rest[..at];
             match userinfo.find(':') {
@@ -442,11 +445,37 @@ fn redact_query_password(tail: &str) -> String {
     let params: Vec<String> = query
         .split('&')
         .map(|p| match p.split_once('=') {
-            Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+            // The driver percent-decodes keys: `pass%77ord` is `password` to it.
+            Some((k, _)) if is_password_key(k) => format!("{k}=***"),
             _ => p.to_string(),
         })
         .collect();
     format!("{path}?{}", params.join("&"))
+}
+
+/// Whether a URL query key is, once percent-decoded like the driver does, `password`.
+fn is_password_key(key: &str) -> bool {
+    let mut decoded = Vec::with_capacity(key.len());
+    let bytes = key.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).and_then(|&b| hex(b)),
+            bytes.get(i + 2).and_then(|&b| hex(b)),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                decoded.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    decoded.eq_ignore_ascii_case(b"password")
 }
 
 fn redact_key_value(conn: &str) -> String {
@@ -521,6 +550,23 @@ mod tests {
         assert_eq!(
             redact("postgres://app:pa/ss?w#rd@db/app"),
             "postgres://app:***@db/app"
+        );
+    }
+
+    #[test]
+    fn redacts_what_the_driver_would_use_whatever_its_spelling() {
+        // A raw `@` in the password: nothing of it may show.
+        let out = redact("postgres://app:p@ssw0rdAt@host/db");
+        assert_eq!(out, "postgres://app:***@host/db");
+        // A percent-encoded key is still the password to the driver.
+        let out = redact("postgres://h/db?pass%77ord=s3cret&sslmode=disable");
+        assert_eq!(out, "postgres://h/db?pass%77ord=***&sslmode=disable");
+        assert!(!redact("postgres://h/db?PASSWORD=s3cret").contains("s3cret"));
+        let config: postgres::Config = "postgres://h/db?pass%77ord=s3cret".parse().unwrap();
+        assert_eq!(
+            config.get_password(),
+            Some(&b"s3cret"[..]),
+            "the driver uses it"
         );
     }
 }
