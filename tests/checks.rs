@@ -227,3 +227,62 @@ fn reversibility_check_catches_a_down_file_that_forgets_a_column() {
     );
     assert_eq!(catalog(&mut client), before);
 }
+
+#[test]
+fn test_mode_and_reversibility_run_every_concurrent_kind_in_its_transactional_form() {
+    // Blanking the keyword left `REINDEX (  ) TABLE t`, a bogus syntax error, while migrate
+    // ran the file fine: the transactional form now comes from the parse tree.
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let mut files = BASIC.to_vec();
+    files.push((
+        "202501040000_maintenance.up.sql",
+        "CREATE INDEX CONCURRENTLY cases_title_idx ON cases (title);\n\
+         REINDEX (CONCURRENTLY) TABLE cases;\n\
+         REINDEX (VERBOSE, CONCURRENTLY) INDEX cases_title_idx;\n\
+         REINDEX INDEX CONCURRENTLY cases_title_idx;",
+    ));
+    files.push((
+        "202501040000_maintenance.down.sql",
+        "DROP INDEX CONCURRENTLY IF EXISTS cases_title_idx;",
+    ));
+    let (_dir, set) = set(&files);
+    let before = catalog(&mut client);
+    let report = Migrator::new(&set).test(&mut client).unwrap();
+    assert_eq!(report.tested.len(), 4, "{report}");
+    assert!(report.skipped.is_empty(), "{report}");
+    assert_eq!(catalog(&mut client), before);
+    assert_eq!(
+        Migrator::new(&set)
+            .check_reversible(&mut client)
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(catalog(&mut client), before);
+    // And for real.
+    Migrator::new(&set).migrate(&mut client).unwrap();
+    assert_eq!(index_valid(&mut client, "cases_title_idx"), Some(true));
+}
+
+#[test]
+fn test_mode_names_a_failing_concurrent_statement() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let mut files = BASIC.to_vec();
+    files.push((
+        "202501040000_index.up.sql",
+        "SELECT 1;\nCREATE INDEX CONCURRENTLY cases_x_idx ON cases (no_such_column);",
+    ));
+    files.push((
+        "202501040000_index.down.sql",
+        "DROP INDEX CONCURRENTLY IF EXISTS cases_x_idx;",
+    ));
+    let (_dir, set) = set(&files);
+    let err = Migrator::new(&set).test(&mut client).unwrap_err();
+    let Error::Migration(m) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!((m.statement, m.position), (Some(2), Some((2, 1))), "{err}");
+    assert_eq!(m.sqlstate.as_deref(), Some("42703"), "{err}");
+}

@@ -521,3 +521,39 @@ fn the_documented_sql_formula_gives_the_lock_key() {
         assert_eq!(sql, pgshift::lock_key(schema, "managed_migrations"));
     }
 }
+
+#[test]
+fn a_concurrent_build_over_an_invalid_leftover_ends_with_a_valid_index() {
+    // `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS` succeeds without building when an
+    // INVALID index of that name is left from an earlier failed build: uniqueness would not
+    // be enforced although the migration is recorded as applied.
+    let db = TestDb::new();
+    let mut client = db.connect();
+    client
+        .batch_execute(
+            "CREATE TABLE items (id int, sku text); INSERT INTO items VALUES (1, 'a'), (2, 'a')",
+        )
+        .unwrap();
+    let failed =
+        client.batch_execute("CREATE UNIQUE INDEX CONCURRENTLY items_sku_idx ON items (sku)");
+    assert!(failed.is_err(), "the duplicates make the build fail");
+    assert_eq!(index_valid(&mut client, "items_sku_idx"), Some(false));
+    client
+        .batch_execute("DELETE FROM items WHERE id = 2")
+        .unwrap();
+
+    let (_dir, set) = set(&[
+        (
+            "202501010000_sku_idx.up.sql",
+            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS items_sku_idx ON items (sku);",
+        ),
+        (
+            "202501010000_sku_idx.down.sql",
+            "DROP INDEX CONCURRENTLY IF EXISTS items_sku_idx;",
+        ),
+    ]);
+    Migrator::new(&set).migrate(&mut client).unwrap();
+    assert_eq!(index_valid(&mut client, "items_sku_idx"), Some(true));
+    let duplicate = client.batch_execute("INSERT INTO items VALUES (3, 'a')");
+    assert!(duplicate.is_err(), "uniqueness is enforced");
+}

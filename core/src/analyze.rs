@@ -287,7 +287,7 @@ fn check_file(
             );
         }
         if let (StatementKind::CreateIndex, TransactionMode::Concurrently { .. }, None) =
-            (class.kind, class.transaction, &class.object)
+            (class.kind, &class.transaction, &class.object)
         {
             let first = &file.tokens[statement.first_token];
             diagnostics.push(

@@ -3,7 +3,6 @@
 use std::fmt;
 
 use crate::pg::NodeEnum;
-use crate::pg::Token;
 use crate::pg::protobuf::{self, ObjectType, ReindexObjectType, TransactionStmtKind};
 
 use crate::split::{ParsedFile, ParsedStatement};
@@ -136,19 +135,17 @@ statement_kinds! {
 }
 
 /// Whether a statement can run inside the migration's transaction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransactionMode {
     /// Runs inside the migration's transaction (almost everything).
     Transactional,
-    /// Must run outside a transaction because of its `CONCURRENTLY` keyword (at these byte
-    /// offsets of the file); without the keyword it is the equivalent transactional
-    /// statement, which test mode runs instead.
+    /// Must run outside a transaction because it runs `CONCURRENTLY`; without that it is an
+    /// equivalent transactional statement, which test mode runs instead.
     Concurrently {
-        /// Byte offset of `CONCURRENTLY` in the file.
-        keyword_start: usize,
-        /// Byte offset just past it.
-        keyword_end: usize,
+        /// The transactional form, written from the parse tree with the concurrent option
+        /// removed (`REINDEX (CONCURRENTLY) TABLE t` becomes `REINDEX TABLE t`).
+        transactional_sql: String,
     },
     /// Must run outside any transaction and has no transactional form (`VACUUM`,
     /// `CREATE DATABASE`, `REINDEX DATABASE`, ...).
@@ -169,7 +166,7 @@ pub struct Classification {
 }
 
 /// Classifies one statement of `file`.
-pub fn classify(file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
+pub fn classify(_file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
     use StatementKind as K;
     let rv = |r: &Option<protobuf::RangeVar>| r.as_ref().map(TableName::from_range_var);
     let mut transaction = TransactionMode::Transactional;
@@ -192,14 +189,14 @@ pub fn classify(file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
                                 Some(NodeEnum::PartitionCmd(p)) if p.concurrent))
             });
             if detach_concurrently {
-                transaction = concurrently(file, stmt);
+                transaction = concurrently(stmt);
             }
             (K::AlterTable, rv(&s.relation))
         }
         NodeEnum::RenameStmt(s) => (K::Rename, rv(&s.relation)),
         NodeEnum::IndexStmt(s) => {
             if s.concurrent {
-                transaction = concurrently(file, stmt);
+                transaction = concurrently(stmt);
             }
             object = (!s.idxname.is_empty()).then(|| s.idxname.clone());
             (K::CreateIndex, rv(&s.relation))
@@ -210,7 +207,7 @@ pub fn classify(file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
                 _ => None,
             });
             if s.concurrent {
-                transaction = concurrently(file, stmt);
+                transaction = concurrently(stmt);
             }
             match ObjectType::try_from(s.remove_type) {
                 Ok(ObjectType::ObjectTable) => (K::DropTable, first),
@@ -222,9 +219,7 @@ pub fn classify(file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
             }
         }
         NodeEnum::ReindexStmt(s) => {
-            let concurrent = s.params.iter().any(
-                |p| matches!(&p.node, Some(NodeEnum::DefElem(d)) if d.defname == "concurrently"),
-            );
+            let concurrent = s.params.iter().any(is_concurrently_option);
             let whole = matches!(
                 ReindexObjectType::try_from(s.kind),
                 Ok(ReindexObjectType::ReindexObjectDatabase
@@ -234,7 +229,7 @@ pub fn classify(file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
             if whole {
                 transaction = TransactionMode::Autocommit;
             } else if concurrent {
-                transaction = concurrently(file, stmt);
+                transaction = concurrently(stmt);
             }
             (K::Reindex, rv(&s.relation))
         }
@@ -330,16 +325,54 @@ pub fn is_transaction_control(node: &NodeEnum) -> Option<&'static str> {
     }
 }
 
-/// The `CONCURRENTLY` keyword of a statement, located in the file's tokens.
-fn concurrently(file: &ParsedFile, stmt: &ParsedStatement) -> TransactionMode {
-    file.tokens_of(stmt)
-        .iter()
-        .find(|t| t.token == Token::Concurrently as i32)
-        .map(|t| TransactionMode::Concurrently {
-            keyword_start: t.start as usize,
-            keyword_end: t.end as usize,
-        })
-        .unwrap_or(TransactionMode::Autocommit)
+/// The mode of a statement that runs concurrently: its transactional form is the same tree
+/// with every concurrent flag cleared, written back as SQL. (Without one, the statement can
+/// only run outside a transaction.)
+fn concurrently(stmt: &ParsedStatement) -> TransactionMode {
+    let mut node = stmt.node.clone();
+    match &mut node {
+        NodeEnum::IndexStmt(s) => s.concurrent = false,
+        NodeEnum::DropStmt(s) => s.concurrent = false,
+        NodeEnum::ReindexStmt(s) => s.params.retain(|p| !is_concurrently_option(p)),
+        NodeEnum::AlterTableStmt(s) => {
+            for cmd in &mut s.cmds {
+                if let Some(NodeEnum::AlterTableCmd(cmd)) = &mut cmd.node
+                    && let Some(NodeEnum::PartitionCmd(p)) =
+                        cmd.def.as_deref_mut().and_then(|d| d.node.as_mut())
+                {
+                    p.concurrent = false;
+                }
+            }
+        }
+        _ => return TransactionMode::Autocommit,
+    }
+    match crate::pg::deparse(&node) {
+        Ok(transactional_sql) => TransactionMode::Concurrently { transactional_sql },
+        Err(_) => TransactionMode::Autocommit,
+    }
+}
+
+/// Whether a `REINDEX` option is `CONCURRENTLY` turned on (`CONCURRENTLY`,
+/// `CONCURRENTLY true`, `CONCURRENTLY on`, `CONCURRENTLY 1`), as the server reads it.
+fn is_concurrently_option(option: &protobuf::Node) -> bool {
+    let Some(NodeEnum::DefElem(d)) = &option.node else {
+        return false;
+    };
+    if d.defname != "concurrently" {
+        return false;
+    }
+    match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+        None => true,
+        Some(NodeEnum::Boolean(b)) => b.boolval,
+        Some(NodeEnum::Integer(i)) => i.ival != 0,
+        Some(NodeEnum::String(s)) => {
+            matches!(
+                s.sval.to_ascii_lowercase().as_str(),
+                "true" | "on" | "yes" | "1"
+            )
+        }
+        Some(_) => true,
+    }
 }
 
 #[cfg(test)]
@@ -360,14 +393,47 @@ mod tests {
         assert_eq!(c.kind, StatementKind::CreateIndex);
         assert_eq!(c.object.as_deref(), Some("idx"));
         assert_eq!(c.table.unwrap().to_string(), "app.cases");
-        let TransactionMode::Concurrently {
-            keyword_start,
-            keyword_end,
-        } = c.transaction
-        else {
+        let TransactionMode::Concurrently { transactional_sql } = c.transaction else {
             panic!("{:?}", c.transaction)
         };
-        assert_eq!(&sql[keyword_start..keyword_end], "CONCURRENTLY");
+        assert_eq!(
+            transactional_sql,
+            "CREATE INDEX idx ON app.cases USING btree (tenant_id) WHERE archived_at IS NULL"
+        );
+    }
+
+    #[test]
+    fn every_concurrent_kind_has_a_transactional_form_from_its_tree() {
+        for (sql, expected) in [
+            ("REINDEX (CONCURRENTLY) TABLE t", "REINDEX TABLE t"),
+            (
+                "REINDEX (VERBOSE, CONCURRENTLY true) INDEX i",
+                "REINDEX (VERBOSE) INDEX i",
+            ),
+            ("REINDEX INDEX CONCURRENTLY i", "REINDEX INDEX i"),
+            (
+                "DROP INDEX CONCURRENTLY IF EXISTS s.i",
+                "DROP INDEX IF EXISTS s.i",
+            ),
+            (
+                "ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY",
+                "ALTER TABLE events DETACH PARTITION events_2020",
+            ),
+            (
+                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"Odd\"\"name\" ON t (lower(a))",
+                "CREATE UNIQUE INDEX IF NOT EXISTS \"Odd\"\"name\" ON t USING btree (lower(a))",
+            ),
+        ] {
+            let TransactionMode::Concurrently { transactional_sql } = one(sql).transaction else {
+                panic!("{sql}: not concurrent")
+            };
+            assert_eq!(transactional_sql, expected, "{sql}");
+        }
+        // `CONCURRENTLY false` is not concurrent at all.
+        assert_eq!(
+            one("REINDEX (CONCURRENTLY false) TABLE t").transaction,
+            TransactionMode::Transactional
+        );
     }
 
     #[test]

@@ -60,6 +60,24 @@ pub fn parse(text: &str) -> Result<Vec<protobuf::RawStmt>, Failure> {
         .map_err(failure)
 }
 
+/// PostgreSQL's SQL text for one statement's tree (canonical spelling: no comments, its own
+/// layout), used to precompute another form of a statement from its parse tree.
+pub fn deparse(statement: &NodeEnum) -> Result<String, Failure> {
+    let tree = protobuf::ParseResult {
+        version: 0,
+        stmts: vec![protobuf::RawStmt {
+            stmt: Some(Box::new(protobuf::Node {
+                node: Some(statement.clone()),
+            })),
+            stmt_location: 0,
+            stmt_len: 0,
+        }],
+    };
+    pgshift_parser_sys::deparse(&tree).map_err(|e| Failure::Internal {
+        message: format!("cannot write the statement back as SQL: {e}"),
+    })
+}
+
 /// The tokens of `text`, comments included, with byte offsets.
 pub fn scan(text: &str) -> Result<Vec<ScanToken>, Failure> {
     pgshift_parser_sys::scan_tokens(text).map_err(failure)

@@ -138,14 +138,12 @@ fn statement(s: &AnalyzedStatement) -> TokenStream {
     let line = s.position.line;
     let column = s.position.column;
     let kind = syn::Ident::new(s.class.kind.name(), Span::call_site());
-    let transaction = match s.class.transaction {
-        TransactionMode::Concurrently {
-            keyword_start,
-            keyword_end,
-        } => {
-            let (a, b) = (keyword_start as u32, keyword_end as u32);
-            quote!(::pgshift::__private::TransactionMode::Concurrently { keyword_start: #a, keyword_end: #b })
-        }
+    let transaction = match &s.class.transaction {
+        TransactionMode::Concurrently { transactional_sql } => quote!(
+            ::pgshift::__private::TransactionMode::Concurrently {
+                transactional_sql: ::std::borrow::Cow::Borrowed(#transactional_sql),
+            }
+        ),
         TransactionMode::Autocommit => quote!(::pgshift::__private::TransactionMode::Autocommit),
         _ => quote!(::pgshift::__private::TransactionMode::Transactional),
     };

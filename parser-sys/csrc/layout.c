@@ -21,6 +21,8 @@ const size_t pgshift_layout[] = {
     sizeof(PgQueryScanTokensResult), ALIGNOF(PgQueryScanTokensResult),
     offsetof(PgQueryScanTokensResult, tokens), offsetof(PgQueryScanTokensResult, n_tokens),
     offsetof(PgQueryScanTokensResult, error),
+    sizeof(PgQueryDeparseResult), ALIGNOF(PgQueryDeparseResult),
+    offsetof(PgQueryDeparseResult, query), offsetof(PgQueryDeparseResult, error),
 };
 
 const size_t pgshift_layout_len = sizeof(pgshift_layout) / sizeof(pgshift_layout[0]);

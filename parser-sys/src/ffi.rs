@@ -53,6 +53,14 @@ pub struct PgQueryScanTokensResult {
     pub error: *mut PgQueryError,
 }
 
+/// `PgQueryDeparseResult`: SQL text for a parse tree.
+#[repr(C)]
+#[derive(Debug)]
+pub struct PgQueryDeparseResult {
+    pub query: *mut c_char,
+    pub error: *mut PgQueryError,
+}
+
 /// `PG_QUERY_PARSE_DEFAULT`: the standard top-level SQL grammar.
 pub const PG_QUERY_PARSE_DEFAULT: c_int = 0;
 
@@ -64,12 +72,14 @@ unsafe extern "C" {
     pub fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
     pub fn pg_query_scan_tokens(input: *const c_char) -> PgQueryScanTokensResult;
     pub fn pg_query_free_scan_tokens_result(result: PgQueryScanTokensResult);
+    pub fn pg_query_deparse_protobuf(parse_tree: PgQueryProtobuf) -> PgQueryDeparseResult;
+    pub fn pg_query_free_deparse_result(result: PgQueryDeparseResult);
 }
 
 #[cfg(test)]
 unsafe extern "C" {
     /// Sizes, alignments and offsets as C sees them (`csrc/layout.c`).
-    static pgshift_layout: [usize; 28];
+    static pgshift_layout: [usize; 32];
     static pgshift_layout_len: usize;
 }
 
@@ -80,10 +90,10 @@ pub(crate) fn c_layout() -> &'static [usize] {
     // against the declared array size before slicing.
     unsafe {
         assert_eq!(
-            pgshift_layout_len, 28,
+            pgshift_layout_len, 32,
             "csrc/layout.c and ffi.rs disagree on the table size"
         );
-        let table: &'static [usize; 28] = &*std::ptr::addr_of!(pgshift_layout);
+        let table: &'static [usize; 32] = &*std::ptr::addr_of!(pgshift_layout);
         &table[..]
     }
 }
@@ -124,6 +134,10 @@ mod tests {
             offset_of!(PgQueryScanTokensResult, tokens),
             offset_of!(PgQueryScanTokensResult, n_tokens),
             offset_of!(PgQueryScanTokensResult, error),
+            size_of::<PgQueryDeparseResult>(),
+            align_of::<PgQueryDeparseResult>(),
+            offset_of!(PgQueryDeparseResult, query),
+            offset_of!(PgQueryDeparseResult, error),
         ];
         assert_eq!(&rust[..], c_layout());
     }

@@ -59,6 +59,8 @@ pub enum ErrorKind {
     Nul,
     /// The parse tree could not be decoded: a fault of this crate, not of the SQL.
     Decode,
+    /// A parse tree could not be turned back into SQL.
+    Deparse,
 }
 
 /// An error from the parser or the scanner.
@@ -172,9 +174,50 @@ pub fn scan_tokens(sql: &str) -> Result<Vec<ScanToken>, Error> {
     }
 }
 
+/// Turns a parse tree (as [`parse`] returns it, possibly changed) back into SQL text.
+///
+/// The text is PostgreSQL's canonical spelling of the tree, not the original: comments and
+/// layout are gone, so offsets into it do not map to the source.
+pub fn deparse(tree: &ParseResult) -> Result<String, Error> {
+    use prost::Message;
+    let mut bytes = tree.encode_to_vec();
+    let protobuf = ffi::PgQueryProtobuf {
+        len: bytes.len(),
+        data: bytes.as_mut_ptr() as *mut std::os::raw::c_char,
+    };
+    // SAFETY: `protobuf` points into `bytes`, alive for the call, which only reads it; the
+    // result is read before it is freed, exactly once.
+    unsafe {
+        let result = ffi::pg_query_deparse_protobuf(protobuf);
+        let out = if !result.error.is_null() {
+            Err(error("", result.error, ErrorKind::Deparse))
+        } else if result.query.is_null() {
+            Ok(String::new())
+        } else {
+            Ok(CStr::from_ptr(result.query).to_string_lossy().into_owned())
+        };
+        ffi::pg_query_free_deparse_result(result);
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deparse_gives_back_sql_for_a_changed_tree() {
+        let mut tree = parse("create unique index concurrently i on app.t (a) where b").unwrap();
+        let Some(NodeEnum::IndexStmt(index)) = tree.stmts[0].stmt.as_mut().unwrap().node.as_mut()
+        else {
+            panic!("not an index statement")
+        };
+        index.concurrent = false;
+        assert_eq!(
+            deparse(&tree).unwrap(),
+            "CREATE UNIQUE INDEX i ON app.t USING btree (a) WHERE b"
+        );
+    }
 
     #[test]
     fn statements_come_back_with_their_locations() {

@@ -4,10 +4,12 @@
 use postgres::Client;
 
 use crate::error::{Direction, Error};
-use crate::execute::{line_col, transactional_slice};
+use std::ops::Range;
+
+use crate::execute::{Job, line_col, transactional_slice};
 use crate::history::rows;
 use crate::locate;
-use crate::migration::{Migration, Script};
+use crate::migration::{Migration, Script, TransactionMode};
 use crate::migrator::Migrator;
 use crate::sql::millis;
 
@@ -126,11 +128,37 @@ impl Migrator<'_> {
         script: &Script,
         direction: Direction,
     ) -> Result<Vec<usize>, Error> {
-        if script.statements.is_empty() {
-            return Ok(Vec::new());
-        }
         let job = self.job(m, script, direction);
-        let range = 0..script.statements.len();
+        let mut skipped = Vec::new();
+        let mut from = 0;
+        let n = script.statements.len();
+        for i in 0..=n {
+            let concurrent = match script.statements.get(i).map(|s| &s.transaction) {
+                Some(TransactionMode::Concurrently { transactional_sql }) => {
+                    Some(transactional_sql)
+                }
+                Some(_) => continue,
+                None => None,
+            };
+            if from < i {
+                skipped.extend(self.run_slice(client, &job, from..i)?);
+            }
+            if let Some(sql) = concurrent {
+                run_rewritten(client, &job, i, sql)?;
+            }
+            from = i + 1;
+        }
+        Ok(skipped)
+    }
+
+    /// Runs statements `range` of the job's script, none of them concurrent, in one message.
+    fn run_slice(
+        &self,
+        client: &mut Client,
+        job: &Job<'_>,
+        range: Range<usize>,
+    ) -> Result<Vec<usize>, Error> {
+        let script = job.script;
         let (start, text, skipped) = transactional_slice(script, &range);
         // The savepoint keeps the outer transaction usable to find the failing statement.
         const PREFIX: &str = "SAVEPOINT pgshift_check;\n";
@@ -149,14 +177,14 @@ impl Migrator<'_> {
             Some(offset) => {
                 let i = locate::statement_at(script, &range, offset);
                 return Err(Error::Migration(locate::fail(
-                    &job,
+                    job,
                     &e,
                     Some(i),
                     Some(line_col(&script.sql, offset)),
                     1,
                 )));
             }
-            None if range.len() == 1 => Some(0),
+            None if range.len() == 1 => Some(range.start),
             None => {
                 // No position from the server: replay statement by statement to find it.
                 let failed = range.clone().find(|&i| {
@@ -171,9 +199,26 @@ impl Migrator<'_> {
         };
         let position = statement.map(|i| (script.statements[i].line, script.statements[i].column));
         Err(Error::Migration(locate::fail(
-            &job, &e, statement, position, 1,
+            job, &e, statement, position, 1,
         )))
     }
+}
+
+/// Runs the transactional form of concurrent statement `i` on its own. Positions inside that
+/// text do not map to the file, so an error points at the statement's start.
+fn run_rewritten(client: &mut Client, job: &Job<'_>, i: usize, sql: &str) -> Result<(), Error> {
+    let Err(e) = client.simple_query(&format!("SAVEPOINT pgshift_check;\n{sql}")) else {
+        return Ok(());
+    };
+    let _ = client.simple_query("ROLLBACK TO SAVEPOINT pgshift_check");
+    let s = &job.script.statements[i];
+    Err(Error::Migration(locate::fail(
+        job,
+        &e,
+        Some(i),
+        Some((s.line, s.column)),
+        1,
+    )))
 }
 
 /// A sorted description of the user-visible schema: relations, columns, indexes,

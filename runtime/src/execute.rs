@@ -78,8 +78,9 @@ fn slice(script: &Script, range: &Range<usize>) -> (usize, String) {
     (start, script.sql[start..end].to_string())
 }
 
-/// The same slice with every `CONCURRENTLY` blanked out (same length, so offsets still map)
-/// and statements that have no transactional form blanked out entirely (test mode).
+/// The same slice with the statements that have no transactional form blanked out (same
+/// length, so offsets still map), for test mode. Concurrent statements are not part of a
+/// slice: test mode runs their transactional form on its own.
 pub(crate) fn transactional_slice(
     script: &Script,
     range: &Range<usize>,
@@ -96,16 +97,9 @@ pub(crate) fn transactional_slice(
                 }
             }
         };
-        match s.transaction {
-            TransactionMode::Concurrently {
-                keyword_start,
-                keyword_end,
-            } => blank(&mut bytes, keyword_start, keyword_end),
-            TransactionMode::Autocommit => {
-                blank(&mut bytes, s.start, s.end);
-                skipped.push(i);
-            }
-            _ => {}
+        if s.transaction == TransactionMode::Autocommit {
+            blank(&mut bytes, s.start, s.end);
+            skipped.push(i);
         }
     }
     // Only ASCII spaces replaced whole UTF-8 sequences of statements/keywords, so this holds.
@@ -387,9 +381,14 @@ impl Job<'_> {
             }
         }
         let mut attempt = 1;
+        let mut rebuilt = false;
         loop {
             match client.simple_query(self.script.statement_sql(index)) {
-                Ok(_) => return Ok(attempt),
+                Ok(_) => match indexing::drop_if_invalid(client, statement) {
+                    Ok(true) if !rebuilt => rebuilt = true,
+                    Ok(_) => return Ok(attempt),
+                    Err(e) => return Err((e, attempt)),
+                },
                 Err(e) => {
                     indexing::clean_up_failed_build(client, statement, &e);
                     if is_lock_timeout(&e) && attempt <= self.settings.lock_retries {
@@ -448,18 +447,17 @@ mod tests {
     fn steps_group_transactional_runs() {
         let t = TransactionMode::Transactional;
         let c = TransactionMode::Concurrently {
-            keyword_start: 0,
-            keyword_end: 0,
+            transactional_sql: "".into(),
         };
         let script = Script::new(
             "x".into(),
             "x".repeat(100),
             String::new(),
             vec![
-                stmt(0, 1, t),
-                stmt(2, 3, t),
-                stmt(4, 5, c),
-                stmt(6, 7, t),
+                stmt(0, 1, t.clone()),
+                stmt(2, 3, t.clone()),
+                stmt(4, 5, c.clone()),
+                stmt(6, 7, t.clone()),
                 stmt(8, 9, c),
             ],
         );
@@ -475,9 +473,8 @@ mod tests {
     }
 
     #[test]
-    fn transactional_slice_blanks_the_keyword_and_keeps_offsets() {
-        let sql = "CREATE INDEX CONCURRENTLY i ON t (a);\nVACUUM t;\nSELECT 1";
-        let kw = sql.find("CONCURRENTLY").unwrap() as u32;
+    fn transactional_slice_blanks_what_has_no_transactional_form_and_keeps_offsets() {
+        let sql = "CREATE INDEX i ON t (a);\nVACUUM t;\nSELECT 1";
         let v = sql.find("VACUUM").unwrap() as u32;
         let s = sql.find("SELECT").unwrap() as u32;
         let script = Script::new(
@@ -485,14 +482,7 @@ mod tests {
             sql.into(),
             String::new(),
             vec![
-                stmt(
-                    0,
-                    36,
-                    TransactionMode::Concurrently {
-                        keyword_start: kw,
-                        keyword_end: kw + 12,
-                    },
-                ),
+                stmt(0, 23, TransactionMode::Transactional),
                 stmt(v, v + 8, TransactionMode::Autocommit),
                 stmt(s, s + 8, TransactionMode::Transactional),
             ],
@@ -500,10 +490,7 @@ mod tests {
         let (start, text, skipped) = transactional_slice(&script, &(0..3));
         assert_eq!(start, 0);
         assert_eq!(text.len(), sql.len());
-        assert_eq!(
-            text,
-            "CREATE INDEX              i ON t (a);\n        ;\nSELECT 1"
-        );
+        assert_eq!(text, "CREATE INDEX i ON t (a);\n        ;\nSELECT 1");
         assert_eq!(skipped, [1]);
     }
 

@@ -319,18 +319,14 @@ pub(crate) fn is_missing_table(e: &postgres::Error) -> bool {
 }
 
 /// Encodes how to run a script without parsing it: one entry per statement,
-/// `t|c|a:start-end[:kwstart-kwend]`, comma-separated.
+/// `t|c|a:start-end`, comma-separated. (Rows written before 0.1 may carry a third part on
+/// `c` entries, the keyword's span, which is read and ignored.)
 pub(crate) fn encode_steps(script: &Script) -> String {
     script
         .statements
         .iter()
         .map(|s| match s.transaction {
-            TransactionMode::Concurrently {
-                keyword_start,
-                keyword_end,
-            } => {
-                format!("c:{}-{}:{}-{}", s.start, s.end, keyword_start, keyword_end)
-            }
+            TransactionMode::Concurrently { .. } => format!("c:{}-{}", s.start, s.end),
             TransactionMode::Autocommit => format!("a:{}-{}", s.start, s.end),
             _ => format!("t:{}-{}", s.start, s.end),
         })
@@ -376,10 +372,11 @@ pub(crate) fn decode_script(
             "t" => TransactionMode::Transactional,
             "a" => TransactionMode::Autocommit,
             "c" => {
-                let (keyword_start, keyword_end) = span(parts.next()).ok_or_else(|| bad(entry))?;
+                if let Some(keyword) = parts.next() {
+                    span(Some(keyword)).ok_or_else(|| bad(entry))?;
+                }
                 TransactionMode::Concurrently {
-                    keyword_start,
-                    keyword_end,
+                    transactional_sql: "".into(),
                 }
             }
             _ => return Err(bad(entry)),

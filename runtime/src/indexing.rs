@@ -33,7 +33,7 @@ fn names(statement: &Statement) -> Option<(String, String)> {
         Some(table),
     ) = (
         statement.kind,
-        statement.transaction,
+        &statement.transaction,
         statement.object.as_deref(),
         statement.table.as_deref(),
     )
@@ -83,6 +83,27 @@ pub(crate) fn recover(
             Ok(Recovery::DroppedInvalid)
         }
     }
+}
+
+/// After a concurrent build that succeeded: `CREATE INDEX CONCURRENTLY IF NOT EXISTS` succeeds
+/// without building anything when an index of that name exists, even an INVALID leftover of an
+/// earlier failed build (a unique index that then enforces nothing). Drops such a leftover and
+/// says so; the caller builds again.
+pub(crate) fn drop_if_invalid(
+    client: &mut Client,
+    statement: &Statement,
+) -> Result<bool, postgres::Error> {
+    let Some((index, table)) = names(statement) else {
+        return Ok(false);
+    };
+    if validity(client, &index, &table)? != Some(false) {
+        return Ok(false);
+    }
+    log::warn!(
+        "index {index} exists but is INVALID (an earlier build failed); dropping and building it again"
+    );
+    client.simple_query(&format!("DROP INDEX CONCURRENTLY IF EXISTS {index}"))?;
+    Ok(true)
 }
 
 /// After our own concurrent build failed: drop the invalid index it left, so a retry (or the

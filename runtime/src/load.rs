@@ -33,13 +33,11 @@ fn script(file: AnalyzedFile) -> Script {
         .into_iter()
         .map(|s| {
             let transaction = match s.class.transaction {
-                pgshift_core::TransactionMode::Concurrently {
-                    keyword_start,
-                    keyword_end,
-                } => TransactionMode::Concurrently {
-                    keyword_start: keyword_start as u32,
-                    keyword_end: keyword_end as u32,
-                },
+                pgshift_core::TransactionMode::Concurrently { transactional_sql } => {
+                    TransactionMode::Concurrently {
+                        transactional_sql: transactional_sql.into(),
+                    }
+                }
                 pgshift_core::TransactionMode::Autocommit => TransactionMode::Autocommit,
                 _ => TransactionMode::Transactional,
             };

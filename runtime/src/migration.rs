@@ -80,18 +80,17 @@ impl fmt::Display for StatementKind {
 }
 
 /// Whether a statement can run inside its migration's transaction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransactionMode {
     /// Runs inside the migration's transaction.
     Transactional,
-    /// Runs outside a transaction because of `CONCURRENTLY` (at these byte offsets of the
-    /// file). Without the keyword it is the transactional equivalent, which test mode runs.
+    /// Runs outside a transaction because it runs `CONCURRENTLY`.
     Concurrently {
-        /// Byte offset of `CONCURRENTLY` in the file.
-        keyword_start: u32,
-        /// Byte offset just past it.
-        keyword_end: u32,
+        /// The equivalent transactional statement, which test mode and the reversibility
+        /// check run: written at compile time from the parse tree with the concurrent option
+        /// removed. Empty for a script rebuilt from the history (only ever run for real).
+        transactional_sql: Cow<'static, str>,
     },
     /// Runs outside any transaction and has no transactional form (`VACUUM`, ...).
     Autocommit,
@@ -99,7 +98,7 @@ pub enum TransactionMode {
 
 impl TransactionMode {
     /// Whether the statement runs inside the migration's transaction.
-    pub fn is_transactional(self) -> bool {
+    pub fn is_transactional(&self) -> bool {
         matches!(self, TransactionMode::Transactional)
     }
 }
