@@ -557,3 +557,70 @@ fn a_concurrent_build_over_an_invalid_leftover_ends_with_a_valid_index() {
     let duplicate = client.batch_execute("INSERT INTO items VALUES (3, 'a')");
     assert!(duplicate.is_err(), "uniqueness is enforced");
 }
+
+#[test]
+fn comment_and_layout_edits_of_an_applied_migration_are_not_drift() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let (_dir, set) = set(BASIC);
+    Migrator::new(&set).migrate(&mut client).unwrap();
+
+    // Silencing a rule after the fact, a note, and reformatting: the same SQL tokens.
+    let mut files = BASIC.to_vec();
+    files[2].1 = "-- pgshift:allow drop-table -- a reason\nCREATE TABLE cases (\r\n  id bigint PRIMARY KEY,\n  tenant_id bigint REFERENCES tenants (id),\n  title text\n); /* note */\nCREATE INDEX cases_tenant_idx\n  ON cases (tenant_id);";
+    let (_dir2, edited) = common::set(&files);
+    assert!(
+        Migrator::new(&edited)
+            .migrate(&mut client)
+            .unwrap()
+            .is_up_to_date()
+    );
+
+    // Changing what the SQL says is drift, also inside a string literal.
+    let mut files = BASIC.to_vec();
+    files[2].1 = "CREATE TABLE cases (id bigint PRIMARY KEY, tenant_id bigint REFERENCES tenants (id), title text);\nCREATE INDEX cases_tenant_idx ON cases (tenant_id, title);";
+    let (_dir3, changed) = common::set(&files);
+    let err = Migrator::new(&changed).migrate(&mut client).unwrap_err();
+    assert!(matches!(err, Error::Drift(ref d) if d.len() == 1), "{err}");
+}
+
+#[test]
+fn rows_with_byte_checksums_from_before_are_accepted_and_upgraded() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let (_dir, set) = set(BASIC);
+    Migrator::new(&set).migrate(&mut client).unwrap();
+    // What a history written before tokens checksums holds: the up file's byte checksum.
+    for m in set.iter() {
+        client
+            .execute(
+                "UPDATE managed_migrations SET checksum = $1 WHERE version = $2",
+                &[&m.up.checksum.as_ref(), &m.version],
+            )
+            .unwrap();
+    }
+    assert_ne!(
+        set.iter().next().unwrap().up.checksum,
+        set.iter().next().unwrap().checksum()
+    );
+    assert!(
+        Migrator::new(&set)
+            .migrate(&mut client)
+            .unwrap()
+            .is_up_to_date()
+    );
+    let stored: Vec<String> = client
+        .query(
+            "SELECT checksum FROM managed_migrations ORDER BY version",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let tokens: Vec<String> = set.iter().map(|m| m.checksum().to_string()).collect();
+    assert_eq!(
+        stored, tokens,
+        "rewritten so the one-query boot matches again"
+    );
+}

@@ -66,6 +66,8 @@ pub struct AnalyzedFile {
     pub source: SourceFile,
     /// Its statements in order.
     pub statements: Vec<AnalyzedStatement>,
+    /// [`crate::tokens_checksum`] of the file: what drift detection compares.
+    pub tokens_checksum: String,
 }
 
 /// A migration after analysis.
@@ -344,7 +346,12 @@ fn check_file(
             class,
         });
     }
-    Some(AnalyzedFile { source, statements })
+    let tokens_checksum = crate::tokens_checksum(&source.text, &file.tokens);
+    Some(AnalyzedFile {
+        source,
+        statements,
+        tokens_checksum,
+    })
 }
 
 fn track_created_tables(node: &pg::NodeEnum, class: &Classification, created: &mut Vec<TableName>) {

@@ -1,4 +1,8 @@
-//! File checksums (contract: SHA-256 of the bytes with `\r\n` normalised to `\n`, lowercase hex).
+//! Checksums, as 64 lowercase hex characters of SHA-256:
+//! - [`checksum`]: a file's bytes with `\r\n` normalised to `\n` (stored down SQL is verified
+//!   with it; history rows written before 0.1 hold it for the up file);
+//! - [`tokens_checksum`]: a file's SQL tokens without comments, which is what drift detection
+//!   compares, so editing only comments (an allow comment, a note) or layout is not drift.
 
 use sha2::{Digest, Sha256};
 
@@ -19,6 +23,35 @@ pub fn checksum(bytes: &[u8]) -> String {
         rest = &rest[i + 2..];
     }
     hasher.update(rest);
+    hex(&hasher.finalize())
+}
+
+/// SHA-256 of the SQL tokens of `text` (as the scanner split it into `tokens`), comments left
+/// out: each token's text, `\r\n` normalised to `\n` inside it, preceded by its length so
+/// that no two token sequences hash alike. Whitespace and comments between tokens do not
+/// count; the inside of string literals and quoted names does.
+///
+/// ```
+/// let sum = |sql: &str| {
+///     let file = pgshift_core::parse_sql(sql).unwrap();
+///     pgshift_core::tokens_checksum(sql, &file.tokens)
+/// };
+/// assert_eq!(
+///     sum("CREATE TABLE t (a int);"),
+///     sum("-- pgshift:allow drop-table -- a note\nCREATE TABLE t (\n  a int\n); /* done */"),
+/// );
+/// assert_ne!(sum("SELECT 'a b'"), sum("SELECT 'a  b'"));
+/// ```
+pub fn tokens_checksum(text: &str, tokens: &[crate::pg::ScanToken]) -> String {
+    let mut hasher = Sha256::new();
+    for t in tokens.iter().filter(|t| !crate::split::is_comment(t)) {
+        let token = text
+            .get(t.start as usize..t.end as usize)
+            .unwrap_or_default();
+        let token = token.replace("\r\n", "\n");
+        hasher.update((token.len() as u64).to_le_bytes());
+        hasher.update(token.as_bytes());
+    }
     hex(&hasher.finalize())
 }
 

@@ -42,6 +42,7 @@ pub mod split;
 pub use analyze::{
     Analysis, AnalyzedFile, AnalyzedMigration, AnalyzedStatement, Options, analyze_dir, is_true,
 };
-pub use checksum::checksum;
+pub use checksum::{checksum, tokens_checksum};
 pub use classify::{StatementKind, TableName, TransactionMode};
 pub use diagnostic::{Diagnostic, Position, Severity};
+pub use split::parse_sql;

@@ -118,12 +118,14 @@ fn script(file: &AnalyzedFile, span: Span) -> Result<TokenStream, syn::Error> {
     })?;
     let display = &file.source.display;
     let checksum = &file.source.checksum;
+    let tokens_checksum = &file.tokens_checksum;
     let statements = file.statements.iter().map(statement);
     Ok(quote! {
         ::pgshift::__private::Script::__new(
             #display,
             ::core::include_str!(#path),
             #checksum,
+            #tokens_checksum,
             {
                 const STATEMENTS: &[::pgshift::__private::Statement] = &[#(#statements),*];
                 STATEMENTS

@@ -160,6 +160,16 @@ COMMENT ON TABLE {t} IS {c};\n",
         )
     }
 
+    /// Replaces row `version`'s checksum `old` by `new` (one statement, `;` included).
+    pub fn set_checksum_sql(&self, version: i64, old: &str, new: &str) -> String {
+        format!(
+            "UPDATE {} SET checksum = {} WHERE version = {version} AND checksum = {};",
+            self.qualified,
+            literal(new),
+            literal(old)
+        )
+    }
+
     /// Reads every row (without the down SQL).
     pub fn select_sql(&self) -> String {
         format!(

@@ -22,7 +22,7 @@ impl Migrator<'_> {
             .map(|m| {
                 let state = match history.get(m.version) {
                     None => MigrationState::Pending,
-                    Some(r) if r.checksum != m.checksum() => MigrationState::Drift {
+                    Some(r) if !m.matches_checksum(&r.checksum) => MigrationState::Drift {
                         applied: r.checksum.clone(),
                         current: m.checksum().to_string(),
                     },

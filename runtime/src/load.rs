@@ -59,4 +59,5 @@ fn script(file: AnalyzedFile) -> Script {
         file.source.checksum,
         statements,
     )
+    .with_tokens_checksum(file.tokens_checksum)
 }

@@ -199,21 +199,33 @@ pub struct Script {
     pub path: Cow<'static, str>,
     /// The file's text.
     pub sql: Cow<'static, str>,
-    /// SHA-256 of the file (with `\r\n` normalised to `\n`), lowercase hex.
+    /// SHA-256 of the file (with `\r\n` normalised to `\n`), lowercase hex: verifies the
+    /// down SQL stored in the history.
     pub checksum: Cow<'static, str>,
+    /// SHA-256 of the file's SQL tokens without comments (`pgshift_core::tokens_checksum`):
+    /// what drift detection compares, so comment-only and layout-only edits are not drift.
+    pub tokens_checksum: Cow<'static, str>,
     /// Its statements, in order.
     pub statements: Cow<'static, [Statement]>,
 }
 
 impl Script {
-    /// Builds a script (used by the loader; the macro uses the const constructor).
+    /// Builds a script (used by the loader; the macro uses the const constructor). Its
+    /// tokens checksum is the byte checksum until [`Script::with_tokens_checksum`] sets it.
     pub fn new(path: String, sql: String, checksum: String, statements: Vec<Statement>) -> Self {
         Script {
             path: Cow::Owned(path),
             sql: Cow::Owned(sql),
+            tokens_checksum: Cow::Owned(checksum.clone()),
             checksum: Cow::Owned(checksum),
             statements: Cow::Owned(statements),
         }
+    }
+
+    /// Sets the checksum of the SQL tokens, computed by the analysis.
+    pub fn with_tokens_checksum(mut self, tokens_checksum: String) -> Self {
+        self.tokens_checksum = Cow::Owned(tokens_checksum);
+        self
     }
 
     #[doc(hidden)]
@@ -221,12 +233,14 @@ impl Script {
         path: &'static str,
         sql: &'static str,
         checksum: &'static str,
+        tokens_checksum: &'static str,
         statements: &'static [Statement],
     ) -> Self {
         Script {
             path: Cow::Borrowed(path),
             sql: Cow::Borrowed(sql),
             checksum: Cow::Borrowed(checksum),
+            tokens_checksum: Cow::Borrowed(tokens_checksum),
             statements: Cow::Borrowed(statements),
         }
     }
@@ -290,9 +304,16 @@ impl Migration {
         }
     }
 
-    /// The checksum that drift detection compares: the up file's.
+    /// The checksum that drift detection compares and new history rows record: the up
+    /// file's tokens checksum.
     pub fn checksum(&self) -> &str {
-        &self.up.checksum
+        &self.up.tokens_checksum
+    }
+
+    /// Whether a history row's checksum is this migration's: its tokens checksum, or the byte
+    /// checksum that rows written before 0.1 hold.
+    pub fn matches_checksum(&self, recorded: &str) -> bool {
+        recorded == self.up.tokens_checksum || recorded == self.up.checksum
     }
 
     /// Whether `target` names this migration, by id (`202412010001_backups`) or version.

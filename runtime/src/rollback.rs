@@ -91,7 +91,7 @@ impl Migrator<'_> {
         if let Some(m) = self
             .migrations
             .iter()
-            .find(|m| m.version == row.version && m.checksum() == row.checksum)
+            .find(|m| m.version == row.version && m.matches_checksum(&row.checksum))
         {
             return Ok((m.clone(), m.down.clone(), DownSource::Binary));
         }
