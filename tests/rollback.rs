@@ -268,3 +268,41 @@ fn a_failed_rollback_says_what_it_rolled_back_before_the_failure() {
     );
     assert!(!text.contains("applied before"), "{text}");
 }
+
+#[test]
+fn an_empty_down_file_is_irreversible_unless_forced() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let mut files = BASIC.to_vec();
+    files[5].1 = "-- no way back\n";
+    let (_dir, set) = set(&files);
+    Migrator::new(&set).migrate(&mut client).unwrap();
+    let status = Migrator::new(&set).status(&mut client).unwrap();
+    assert!(status.entries[2].irreversible, "{status}");
+    assert!(
+        status
+            .to_string()
+            .contains("irreversible (empty down file)"),
+        "{status}"
+    );
+
+    // Refused before anything runs: the newer-first order would otherwise roll back nothing.
+    let err = Migrator::new(&set)
+        .rollback(&mut client, Rollback::Steps(2))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Irreversible(ids) if ids == &["202501030000_case_priority"]),
+        "{err}"
+    );
+    assert!(err.to_string().contains("force_irreversible"), "{err}");
+    assert_eq!(applied(&mut client).len(), 3, "nothing was rolled back");
+
+    // Forced: the row goes, the column stays (that is what forcing means).
+    let report = Migrator::new(&set)
+        .force_irreversible(true)
+        .rollback(&mut client, Rollback::Steps(1))
+        .unwrap();
+    assert_eq!(report.rolled_back.len(), 1);
+    assert_eq!(applied(&mut client).len(), 2);
+    assert!(columns(&mut client, "cases").contains(&"priority".to_string()));
+}

@@ -83,6 +83,15 @@ pub enum Error {
     #[error(transparent)]
     Migration(Box<MigrationError>),
 
+    /// A rollback would pass over migrations whose down file is empty. Nothing was run.
+    #[error(
+        "cannot roll back {}: its down file is empty, so rolling it back would undo nothing and leave its objects \
+         behind (the next migrate would then fail on them); write the down SQL, or roll back to a later migration, \
+         or force it with `Migrator::force_irreversible(true)` to delete only the history row",
+        .0.join(", ")
+    )]
+    Irreversible(Vec<String>),
+
     /// `rollback_to` names a migration that is not applied, so there is no state to return to.
     #[error("cannot roll back to {id}: it is not applied, so there is no state to return to")]
     RollbackTargetNotApplied {

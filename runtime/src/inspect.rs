@@ -40,6 +40,7 @@ impl Migrator<'_> {
                     version: m.version,
                     id: m.id.to_string(),
                     state,
+                    irreversible: m.down.statements.is_empty(),
                 }
             })
             .collect();
@@ -50,6 +51,7 @@ impl Migrator<'_> {
                 state: MigrationState::Unknown {
                     at: r.applied_at.clone(),
                 },
+                irreversible: false,
             });
         }
         entries.sort_by_key(|e| e.version);

@@ -82,6 +82,7 @@ pub struct Migrator<'m> {
     pub(crate) advisory_lock_timeout: Duration,
     target: Option<String>,
     unknown: UnknownMigrations,
+    pub(crate) force_irreversible: bool,
 }
 
 /// Default `lock_timeout`: how long one DDL statement may wait for its table lock. While it
@@ -118,6 +119,7 @@ impl<'m> Migrator<'m> {
             advisory_lock_timeout: DEFAULT_ADVISORY_LOCK_TIMEOUT,
             target: None,
             unknown: UnknownMigrations::Warn,
+            force_irreversible: false,
         }
     }
 
@@ -149,6 +151,14 @@ impl<'m> Migrator<'m> {
     pub fn retry_delay(mut self, first: Duration, max: Duration) -> Self {
         self.settings.retry_delay = first;
         self.settings.max_retry_delay = max.max(first);
+        self
+    }
+
+    /// Lets [`Migrator::rollback`] pass over migrations whose down file is empty
+    /// (irreversible): their history row is deleted and nothing else happens, so the objects
+    /// they created stay. Off by default: such a rollback is refused before anything runs.
+    pub fn force_irreversible(mut self, force: bool) -> Self {
+        self.force_irreversible = force;
         self
     }
 

@@ -180,6 +180,9 @@ pub struct StatusEntry {
     pub id: String,
     /// Its state.
     pub state: MigrationState,
+    /// Whether its down file is empty, so it cannot be rolled back (unknown migrations:
+    /// `false`).
+    pub irreversible: bool,
 }
 
 /// Every migration known to the binary or the database, in version order.
@@ -231,7 +234,21 @@ impl fmt::Display for Status {
                     format!("applied {at} by a binary that knows it; this one does not")
                 }
             };
-            write!(f, "\n{:<width$}  {:<8}  {}", e.id, e.state.label(), details)?;
+            let note = if e.irreversible {
+                if details.is_empty() {
+                    "irreversible (empty down file)"
+                } else {
+                    "; irreversible (empty down file)"
+                }
+            } else {
+                ""
+            };
+            write!(
+                f,
+                "\n{:<width$}  {:<8}  {details}{note}",
+                e.id,
+                e.state.label()
+            )?;
         }
         let pending = self.count("pending") + self.count("partial");
         write!(

@@ -47,9 +47,20 @@ impl Migrator<'_> {
                 rows.iter().take_while(|r| r.version > t.version).collect()
             }
         };
-        let mut report = RollbackReport::default();
+        let mut downs = Vec::with_capacity(chosen.len());
         for row in chosen {
-            let (migration, script, source) = self.down_for(&mut guard, row)?;
+            downs.push(self.down_for(&mut guard, row)?);
+        }
+        let irreversible: Vec<String> = downs
+            .iter()
+            .filter(|(_, script, _)| script.statements.is_empty())
+            .map(|(m, _, _)| m.id.to_string())
+            .collect();
+        if !irreversible.is_empty() && !self.force_irreversible {
+            return Err(Error::Irreversible(irreversible));
+        }
+        let mut report = RollbackReport::default();
+        for (migration, script, source) in downs {
             match execute::revert(&mut guard, &self.names, &self.settings, &migration, &script) {
                 Ok(outcome) => {
                     log::info!(
