@@ -296,6 +296,13 @@ pub fn classify(_file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
             (K::Other, None)
         }
         NodeEnum::TransactionStmt(_) => (K::TransactionControl, None),
+        // `DISCARD ALL` cannot run inside a transaction block (the other forms can).
+        NodeEnum::DiscardStmt(s) => {
+            if s.target == protobuf::DiscardMode::DiscardAll as i32 {
+                transaction = TransactionMode::Autocommit;
+            }
+            (K::Set, None)
+        }
         _ => (K::Other, None),
     };
     Classification {
@@ -443,6 +450,7 @@ mod tests {
             "CREATE DATABASE x",
             "REINDEX DATABASE x",
             "ALTER SYSTEM SET work_mem = '1MB'",
+            "DISCARD ALL",
         ] {
             assert_eq!(one(sql).transaction, TransactionMode::Autocommit, "{sql}");
         }
@@ -461,6 +469,7 @@ mod tests {
             "ANALYZE cases",
             "CREATE INDEX i ON t (a)",
             "CREATE TABLE t (a int)",
+            "DISCARD TEMP",
         ] {
             assert_eq!(
                 one(sql).transaction,
