@@ -286,3 +286,118 @@ fn test_mode_names_a_failing_concurrent_statement() {
     assert_eq!((m.statement, m.position), (Some(2), Some((2, 1))), "{err}");
     assert_eq!(m.sqlstate.as_deref(), Some("42703"), "{err}");
 }
+
+/// A set that `migrate` applies but one transaction cannot hold: a value added to an enum by
+/// one migration and used by the next.
+const ENUM_SET: &[(&str, &str)] = &[
+    (
+        "202501010000_status.up.sql",
+        "CREATE TYPE case_status AS ENUM ('open', 'closed');\nCREATE TABLE cases (id int, status case_status NOT NULL DEFAULT 'open');",
+    ),
+    (
+        "202501010000_status.down.sql",
+        "DROP TABLE cases;\nDROP TYPE case_status;",
+    ),
+    (
+        "202501020000_archived.up.sql",
+        "ALTER TYPE case_status ADD VALUE 'archived';",
+    ),
+    (
+        "202501020000_archived.down.sql",
+        "-- PostgreSQL cannot drop an enum value\nSELECT 1;",
+    ),
+    (
+        "202501030000_archive_old.up.sql",
+        "UPDATE cases SET status = 'archived' WHERE id < 0;",
+    ),
+    ("202501030000_archive_old.down.sql", "SELECT 1;"),
+];
+
+#[test]
+fn an_enum_value_added_then_used_is_refused_by_the_one_transaction_modes_with_the_way_out() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let (_dir, set) = set(ENUM_SET);
+    assert_eq!(
+        set.iter().nth(2).unwrap().enum_value_uses.len(),
+        1,
+        "the analysis saw the use"
+    );
+    for err in [
+        Migrator::new(&set).test(&mut client).unwrap_err(),
+        Migrator::new(&set)
+            .check_reversible(&mut client)
+            .unwrap_err(),
+    ] {
+        assert!(
+            matches!(&err, Error::EnumValueInOneTransaction { added_by, used_by, value }
+                if added_by == "202501020000_archived" && used_by == "202501030000_archive_old" && value == "archived"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("test_in_scratch_database"),
+            "{err}"
+        );
+    }
+    // Nothing ran.
+    assert!(!table_exists(&mut client, "cases"));
+
+    // The scratch mode applies it as migrate would, and leaves no database behind.
+    let report = Migrator::new(&set)
+        .test_in_scratch_database(db.url())
+        .unwrap();
+    assert_eq!(report.tested.len(), 3, "{report}");
+    assert!(
+        !table_exists(&mut client, "cases"),
+        "the real database is untouched"
+    );
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgshift_scratch_%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    // And migrate itself applies the set.
+    assert_eq!(
+        Migrator::new(&set)
+            .migrate(&mut client)
+            .unwrap()
+            .applied
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn the_scratch_reversibility_check_commits_each_step_and_finds_a_bad_down_file() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let (_dir, good) = set(BASIC);
+    assert_eq!(
+        Migrator::new(&good)
+            .check_reversible_in_scratch_database(db.url())
+            .unwrap()
+            .len(),
+        3
+    );
+    let mut files = BASIC.to_vec();
+    files[4].1 = "ALTER TABLE cases ADD COLUMN priority int;\nALTER TABLE cases ADD COLUMN due_at timestamptz;";
+    let (_dir2, bad) = common::set(&files);
+    let err = Migrator::new(&bad)
+        .check_reversible_in_scratch_database(db.url())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::NotReversible { id, .. } if id == "202501030000_case_priority"),
+        "{err}"
+    );
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgshift_scratch_%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "dropped after a failure too");
+}

@@ -83,6 +83,9 @@ pub struct AnalyzedMigration {
     pub up: AnalyzedFile,
     /// The down file.
     pub down: AnalyzedFile,
+    /// Enum values its up file uses that an earlier migration adds: they exist only once
+    /// that migration has committed (see [`crate::enums`]).
+    pub enum_value_uses: Vec<crate::enums::EnumValueUse>,
 }
 
 /// The result of analysing a folder.
@@ -114,11 +117,16 @@ pub fn analyze_dir(dir: &Path, display_dir: &str, options: &Options) -> Analysis
             .collect();
         let mut parsed = parse_all(&texts).into_iter();
         let mut migrations = Vec::with_capacity(pairs.len());
+        let mut facts = Vec::with_capacity(pairs.len());
         for pair in pairs {
             let (up_parsed, down_parsed) = match (parsed.next(), parsed.next()) {
                 (Some(up), Some(down)) => (up, down),
                 _ => unreachable!("parse_all returns one result per text"),
             };
+            let up_facts = up_parsed
+                .as_ref()
+                .map(|f| crate::enums::EnumFacts::of(&pair.up.text, f))
+                .unwrap_or_default();
             let up = check_file(pair.up, up_parsed, Direction::Up, options, &mut diagnostics);
             let down = check_file(
                 pair.down,
@@ -134,8 +142,18 @@ pub fn analyze_dir(dir: &Path, display_dir: &str, options: &Options) -> Analysis
                     name: pair.name.name,
                     up,
                     down,
+                    enum_value_uses: Vec::new(),
                 });
+                facts.push((pair.name.version, up_facts));
             }
+        }
+        let pairs: Vec<(i64, &crate::enums::EnumFacts)> =
+            facts.iter().map(|(v, f)| (*v, f)).collect();
+        for (m, uses) in migrations
+            .iter_mut()
+            .zip(crate::enums::uses_of_added_values(&pairs))
+        {
+            m.enum_value_uses = uses;
         }
         Analysis {
             migrations,

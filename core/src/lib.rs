@@ -33,6 +33,7 @@ pub mod checksum;
 pub mod classify;
 pub mod diagnostic;
 pub mod discover;
+pub mod enums;
 pub mod naming;
 pub mod pg;
 pub mod rules;

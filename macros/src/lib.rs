@@ -73,8 +73,15 @@ fn expand(dir: &str, span: Span) -> TokenStream {
             (Ok(up), Ok(down)) => (up, down),
             (Err(e), _) | (_, Err(e)) => return error_value(&tracked, e),
         };
+        let uses = m.enum_value_uses.iter().map(|u| {
+            let (added_in, value) = (u.added_in, &u.value);
+            quote!(::pgshift::__private::EnumValueUse {
+                added_in: #added_in,
+                value: ::std::borrow::Cow::Borrowed(#value),
+            })
+        });
         migrations.push(quote! {
-            ::pgshift::__private::Migration::__new(#version, #name, #id, #up, #down)
+            ::pgshift::__private::Migration::__new(#version, #name, #id, #up, #down, &[#(#uses),*])
         });
     }
     quote! {{

@@ -55,6 +55,7 @@ impl Migrator<'_> {
     /// Holds the migration lock meanwhile: the DDL takes real locks even though it is undone.
     pub fn test(&self, client: &mut Client) -> Result<TestReport, Error> {
         let (mut guard, pending) = self.lock_for_check(client)?;
+        one_transaction_can_hold(&pending)?;
         let mut report = TestReport::default();
         self.in_rolled_back_transaction(&mut guard, |client| {
             for m in &pending {
@@ -75,6 +76,7 @@ impl Migrator<'_> {
     /// ids checked, or [`Error::NotReversible`] with the first difference.
     pub fn check_reversible(&self, client: &mut Client) -> Result<Vec<String>, Error> {
         let (mut guard, pending) = self.lock_for_check(client)?;
+        one_transaction_can_hold(&pending)?;
         let mut checked = Vec::new();
         self.in_rolled_back_transaction(&mut guard, |client| {
             for m in &pending {
@@ -95,6 +97,84 @@ impl Migrator<'_> {
             Ok(())
         })?;
         Ok(checked)
+    }
+
+    /// Test mode with the real semantics: creates a throwaway database on the server of `url`
+    /// (its user needs `CREATEDB`), applies the whole set to it one transaction per migration
+    /// exactly as [`Migrator::migrate`] does, then drops it. Unlike [`Migrator::test`] this
+    /// starts from an empty database, not from the schema of `url`'s database; it works for
+    /// sets that one transaction cannot hold (an enum value added, then used).
+    pub fn test_in_scratch_database(&self, url: &str) -> Result<TestReport, Error> {
+        self.in_scratch_database(url, |migrator, client| {
+            let report = migrator.migrate(client)?;
+            Ok(TestReport {
+                tested: report.applied.into_iter().map(|a| a.id).collect(),
+                skipped: Vec::new(),
+            })
+        })
+    }
+
+    /// The reversibility check with the real semantics, on a throwaway database as in
+    /// [`Migrator::test_in_scratch_database`]: for each migration in order, applies it, rolls
+    /// it back, compares the schema with the one before, and applies it again; every step
+    /// commits. Returns the ids checked.
+    pub fn check_reversible_in_scratch_database(&self, url: &str) -> Result<Vec<String>, Error> {
+        self.in_scratch_database(url, |migrator, client| {
+            // The history table appears with the first migration: not part of the comparison.
+            let history = format!(" {}", migrator.names.display());
+            let schema = |client: &mut Client| -> Result<Vec<String>, Error> {
+                let mut lines = snapshot(client)?;
+                lines.retain(|l| !l.contains(&history));
+                Ok(lines)
+            };
+            let mut checked = Vec::new();
+            for m in migrator.wanted()? {
+                let before = schema(client)?;
+                let one = migrator.clone().target(m.id.to_string());
+                one.migrate(client)?;
+                one.rollback(client, crate::migrator::Rollback::Steps(1))?;
+                if let Some(difference) = first_difference(&before, &schema(client)?) {
+                    return Err(Error::NotReversible {
+                        id: m.id.to_string(),
+                        file: m.down.path.to_string(),
+                        difference,
+                    });
+                }
+                one.migrate(client)?;
+                checked.push(m.id.to_string());
+            }
+            Ok(checked)
+        })
+    }
+
+    fn in_scratch_database<T>(
+        &self,
+        url: &str,
+        body: impl FnOnce(&Migrator<'_>, &mut Client) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!("pgshift_scratch_{}_{nanos}", std::process::id());
+        let scratch_error = |source: Error| Error::Scratch {
+            name: name.clone(),
+            target: crate::error::redact(url),
+            source: Box::new(source),
+        };
+        let mut admin = crate::connect::connect(url)?;
+        admin
+            .simple_query(&format!("CREATE DATABASE \"{name}\""))
+            .map_err(|e| scratch_error(Error::db("creating it")(e)))?;
+        let result = crate::connect::connect_to(url, Some(&name))
+            .and_then(|mut client| body(self, &mut client));
+        let dropped = admin
+            .simple_query(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+            .map_err(|e| scratch_error(Error::db("dropping it")(e)));
+        // The body's error matters more than a failed drop.
+        let value = result?;
+        dropped?;
+        Ok(value)
     }
 
     fn in_rolled_back_transaction(
@@ -219,6 +299,23 @@ fn run_rewritten(client: &mut Client, job: &Job<'_>, i: usize, sql: &str) -> Res
         Some((s.line, s.column)),
         1,
     )))
+}
+
+/// Refuses a pending set in which a migration uses an enum value that an earlier pending
+/// migration adds: one transaction cannot hold both.
+fn one_transaction_can_hold(pending: &[&Migration]) -> Result<(), Error> {
+    for (i, m) in pending.iter().enumerate() {
+        for u in m.enum_value_uses.iter() {
+            if let Some(adder) = pending[..i].iter().find(|p| p.version == u.added_in) {
+                return Err(Error::EnumValueInOneTransaction {
+                    added_by: adder.id.to_string(),
+                    used_by: m.id.to_string(),
+                    value: u.value.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A sorted description of the user-visible schema: relations, columns, indexes,

@@ -34,6 +34,11 @@ enum SslMode {
 /// Connects to `url` (a `postgres://` URL or a `key=value` string). TLS follows `sslmode`
 /// (see the module docs). Errors name the target with its password removed.
 pub fn connect(url: &str) -> Result<Client, Error> {
+    connect_to(url, None)
+}
+
+/// [`connect`], to database `dbname` instead of the URL's when given.
+pub(crate) fn connect_to(url: &str, dbname: Option<&str>) -> Result<Client, Error> {
     let target = redact(url);
     let (rest, mode) = take_param(url, "sslmode");
     let (rest, root_cert) = take_param(&rest, "sslrootcert");
@@ -58,6 +63,9 @@ pub fn connect(url: &str) -> Result<Client, Error> {
         target: target.clone(),
         source,
     })?;
+    if let Some(dbname) = dbname {
+        config.dbname(dbname);
+    }
     config.ssl_mode(match driver_mode {
         "disable" => postgres::config::SslMode::Disable,
         "prefer" => postgres::config::SslMode::Prefer,

@@ -122,6 +122,36 @@ pub enum Error {
         known: u32,
     },
 
+    /// Test mode or the reversibility check would run, in its one transaction, a migration
+    /// that uses an enum value added by an earlier pending migration: PostgreSQL refuses a new
+    /// enum value until the transaction that added it commits (SQLSTATE 55P04). Nothing ran.
+    #[error(
+        "cannot test {used_by} in one transaction with {added_by}: it uses enum value '{value}', which \
+         {added_by} adds, and PostgreSQL refuses a new enum value before the transaction that added it \
+         commits (55P04); `migrate` applies them one transaction each and works; to test them, use \
+         `Migrator::test_in_scratch_database(url)` (a throwaway database, one transaction per migration)"
+    )]
+    EnumValueInOneTransaction {
+        /// The migration that adds the value.
+        added_by: String,
+        /// The later pending migration that uses it.
+        used_by: String,
+        /// The value.
+        value: String,
+    },
+
+    /// A scratch database for testing could not be created or used.
+    #[error("cannot use a scratch database `{name}` on {target}: {source}")]
+    Scratch {
+        /// Its name.
+        name: String,
+        /// The server, redacted.
+        target: String,
+        /// Why.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// The reversibility check found a down file that does not undo its up file.
     #[error(
         "migration {id} is not reversible: after its up and down files run, {difference} ({file})"

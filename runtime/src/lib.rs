@@ -50,7 +50,9 @@ pub use connect::{connect, connect_from_env, url_from_env};
 pub use error::{Blocker, Direction, Drift, Error, MigrationError, redact};
 pub use history::HistoryRow;
 pub use lock::lock_key;
-pub use migration::{Migration, Migrations, Script, Statement, StatementKind, TransactionMode};
+pub use migration::{
+    EnumValueUse, Migration, Migrations, Script, Statement, StatementKind, TransactionMode,
+};
 pub use migrator::{
     DEFAULT_ADVISORY_LOCK_TIMEOUT, DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_RETRY_DELAY,
     DEFAULT_STATEMENT_TIMEOUT, MAX_RETRY_DELAY, Migrator, Rollback, UnknownMigrations,
@@ -91,6 +93,6 @@ pub use pgshift_macros::embed_migrations;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::migration::{
-        Migration, Migrations, Script, Statement, StatementKind, TransactionMode,
+        EnumValueUse, Migration, Migrations, Script, Statement, StatementKind, TransactionMode,
     };
 }

@@ -6,7 +6,9 @@ use std::path::Path;
 
 use pgshift_core::{AnalyzedFile, Diagnostic, Options};
 
-use crate::migration::{Migration, Migrations, Script, Statement, StatementKind, TransactionMode};
+use crate::migration::{
+    EnumValueUse, Migration, Migrations, Script, Statement, StatementKind, TransactionMode,
+};
 
 /// Analyses the folder `dir` (named `display` in messages) and builds the migration set.
 /// Returns every problem instead when the analysis finds errors.
@@ -22,7 +24,18 @@ pub fn load_dir(
     let list = analysis
         .migrations
         .into_iter()
-        .map(|m| Migration::new(m.version, m.name, m.id, script(m.up), script(m.down)))
+        .map(|m| {
+            let uses = m
+                .enum_value_uses
+                .into_iter()
+                .map(|u| EnumValueUse {
+                    added_in: u.added_in,
+                    value: u.value.into(),
+                })
+                .collect();
+            Migration::new(m.version, m.name, m.id, script(m.up), script(m.down))
+                .with_enum_value_uses(uses)
+        })
         .collect();
     Ok((Migrations::from_vec(list), analysis.diagnostics))
 }

@@ -273,6 +273,19 @@ pub struct Migration {
     pub up: Script,
     /// The `.down.sql` file.
     pub down: Script,
+    /// Enum values its up file uses that an earlier migration adds (known at compile time):
+    /// they exist only once that migration has committed.
+    pub enum_value_uses: Cow<'static, [EnumValueUse]>,
+}
+
+/// An enum value that a migration uses and an earlier migration adds
+/// (`ALTER TYPE ... ADD VALUE`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumValueUse {
+    /// The version of the migration that adds the value.
+    pub added_in: i64,
+    /// The value.
+    pub value: Cow<'static, str>,
 }
 
 impl Migration {
@@ -284,7 +297,14 @@ impl Migration {
             id: Cow::Owned(id),
             up,
             down,
+            enum_value_uses: Cow::Borrowed(&[]),
         }
+    }
+
+    /// Sets the enum values it uses that earlier migrations add (the loader's analysis).
+    pub fn with_enum_value_uses(mut self, uses: Vec<EnumValueUse>) -> Self {
+        self.enum_value_uses = Cow::Owned(uses);
+        self
     }
 
     #[doc(hidden)]
@@ -294,6 +314,7 @@ impl Migration {
         id: &'static str,
         up: Script,
         down: Script,
+        enum_value_uses: &'static [EnumValueUse],
     ) -> Self {
         Migration {
             version,
@@ -301,6 +322,7 @@ impl Migration {
             id: Cow::Borrowed(id),
             up,
             down,
+            enum_value_uses: Cow::Borrowed(enum_value_uses),
         }
     }
 
