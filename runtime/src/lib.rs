@@ -32,6 +32,7 @@ mod connect;
 mod error;
 mod execute;
 pub mod history;
+pub mod index;
 mod indexing;
 mod inspect;
 mod locate;
