@@ -333,6 +333,12 @@ pub struct MigrationError {
     pub blockers: Vec<Blocker>,
     /// The table the failing statement acts on, when known.
     pub table: Option<String>,
+    /// For a failed concurrent index build: the invalid index it left, which was dropped so a
+    /// re-run can build it again.
+    pub invalid_index_dropped: Option<String>,
+    /// For a failed concurrent index build: the invalid index it left and could not drop (the
+    /// drop waits for the same transactions); the next run drops it before building.
+    pub invalid_index_left: Option<String>,
     /// The `statement_timeout` the migration ran with (named when it was exceeded).
     pub statement_timeout: Duration,
     /// Migrations this run completed before the failure: applied ones when migrating, rolled
@@ -424,6 +430,20 @@ impl fmt::Display for MigrationError {
                     "a statement"
                 },
                 self.statement_timeout.as_millis()
+            )?;
+        }
+        if let Some(index) = &self.invalid_index_dropped {
+            write!(
+                f,
+                "; the invalid index {index} the failed build left was dropped, so running again \
+                 builds it from scratch (attempts are in index_build_history)"
+            )?;
+        }
+        if let Some(index) = &self.invalid_index_left {
+            write!(
+                f,
+                "; the failed build left the invalid index {index}, which could not be dropped yet (the drop \
+                 waits for the same transactions); the next run drops it before building again"
             )?;
         }
         if !self.completed_before.is_empty() {

@@ -335,9 +335,15 @@ impl Job<'_> {
         let started = Instant::now();
         let result = self.run_alone(client, statement, index, resuming);
         match result {
-            Err((e, attempt)) => {
+            Err((e, attempt, dropped, left)) => {
                 let _ = client.simple_query(restore);
                 let mut err = fail_here(&e, attempt);
+                err.invalid_index_dropped = statement
+                    .object
+                    .as_deref()
+                    .filter(|_| dropped)
+                    .map(str::to_string);
+                err.invalid_index_left = left;
                 err.position =
                     locate::position_in_statement(&e, self.script, index).or(err.position);
                 if err.is_lock_timeout() {
@@ -358,14 +364,16 @@ impl Job<'_> {
         }
     }
 
-    /// Runs one statement alone, retrying lock timeouts. Returns the attempts made.
+    /// Runs one statement alone, retrying lock timeouts (and, for index statements, deadlocks).
+    /// Returns the attempts made; on failure also the invalid index dropped after it, if any.
+    /// Every attempt at an index statement is recorded in `index_build_history`.
     fn run_alone(
         &self,
         client: &mut Client,
         statement: &Statement,
         index: usize,
         resuming: bool,
-    ) -> Result<u32, (postgres::Error, u32)> {
+    ) -> Result<u32, (postgres::Error, u32, bool, Option<String>)> {
         if resuming {
             match indexing::recover(client, statement) {
                 Ok(indexing::Recovery::AlreadyBuilt) => {
@@ -377,26 +385,60 @@ impl Job<'_> {
                     return Ok(1);
                 }
                 Ok(_) => {}
-                Err(e) => return Err((e, 1)),
+                Err(e) => return Err((e, 1, false, None)),
             }
         }
+        let logged = indexing::is_index_statement(statement);
         let mut attempt = 1;
         let mut rebuilt = false;
         loop {
-            match client.simple_query(self.script.statement_sql(index)) {
+            let log_id = if logged {
+                indexing::log_start(client, self.names, self.migration, statement, attempt)
+                    .map_err(|e| log::warn!("could not record the index build attempt: {e}"))
+                    .ok()
+            } else {
+                None
+            };
+            let started = Instant::now();
+            // A retry first drops what an earlier attempt could not (its drop may have waited
+            // for the same lock and timed out).
+            let cleared = if attempt > 1 {
+                indexing::recover(client, statement).map(|_| ())
+            } else {
+                Ok(())
+            };
+            let result = cleared.and_then(|_| {
+                client
+                    .simple_query(self.script.statement_sql(index))
+                    .map(|_| ())
+            });
+            let dropped = match &result {
+                Ok(_) => false,
+                Err(e) => indexing::clean_up_failed_build(client, statement, e),
+            };
+            if let Some(id) = log_id {
+                let end = indexing::AttemptEnd {
+                    error: result.as_ref().err(),
+                    dropped_invalid: dropped,
+                    duration: started.elapsed(),
+                };
+                indexing::log_end(client, self.names, id, end);
+            }
+            match result {
                 Ok(_) => match indexing::drop_if_invalid(client, statement) {
                     Ok(true) if !rebuilt => rebuilt = true,
                     Ok(_) => return Ok(attempt),
-                    Err(e) => return Err((e, attempt)),
+                    Err(e) => return Err((e, attempt, false, None)),
                 },
                 Err(e) => {
-                    indexing::clean_up_failed_build(client, statement, &e);
-                    if is_lock_timeout(&e) && attempt <= self.settings.lock_retries {
+                    let retry = is_lock_timeout(&e) || (logged && is_deadlock(&e));
+                    if retry && attempt <= self.settings.lock_retries {
                         self.backoff(attempt);
                         attempt += 1;
                         continue;
                     }
-                    return Err((e, attempt));
+                    let left = indexing::invalid_leftover(client, statement);
+                    return Err((e, attempt, dropped, left));
                 }
             }
         }
@@ -419,6 +461,11 @@ impl Job<'_> {
         );
         thread::sleep(delay);
     }
+}
+
+/// Whether PostgreSQL broke a deadlock by cancelling this statement (worth a retry).
+fn is_deadlock(e: &postgres::Error) -> bool {
+    e.code().map(|c| c.code()) == Some("40P01")
 }
 
 pub(crate) fn is_lock_timeout(e: &postgres::Error) -> bool {

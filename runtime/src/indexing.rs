@@ -4,11 +4,107 @@
 //! which blocks a rebuild under the same name and slows writes. A build interrupted by a crash
 //! may also have finished just before it. These helpers sort that out.
 
+use std::time::Duration;
+
 use postgres::Client;
 
-use crate::history::rows;
-use crate::migration::{Statement, StatementKind, TransactionMode};
-use crate::sql::{literal, qualified};
+use crate::history::{Names, rows};
+use crate::migration::{Migration, Statement, StatementKind, TransactionMode};
+use crate::sql::{ident, literal, qualified};
+
+/// The table of index build attempts, next to the migration history.
+pub const BUILD_TABLE: &str = "index_build_history";
+
+/// `"schema"."index_build_history"`.
+pub(crate) fn build_table(names: &Names) -> String {
+    format!("{}.{}", ident(&names.schema), ident(BUILD_TABLE))
+}
+
+/// Whether a statement run outside a transaction is an index build, drop or rebuild, whose
+/// attempts are recorded in [`BUILD_TABLE`].
+pub(crate) fn is_index_statement(statement: &Statement) -> bool {
+    matches!(
+        statement.kind,
+        StatementKind::CreateIndex | StatementKind::DropIndex | StatementKind::Reindex
+    )
+}
+
+/// Creates the build table if needed and records attempt `attempt` as `building`; returns the
+/// row's id. One round trip. Runs outside any transaction, on the build's own connection, so
+/// the row stays whatever happens to the build.
+pub(crate) fn log_start(
+    client: &mut Client,
+    names: &Names,
+    migration: &Migration,
+    statement: &Statement,
+    attempt: u32,
+) -> Result<i64, postgres::Error> {
+    let t = build_table(names);
+    let sql = format!(
+        "CREATE TABLE IF NOT EXISTS {t} (
+    id bigserial PRIMARY KEY,
+    migration_version bigint NOT NULL,
+    migration_id text NOT NULL,
+    index_name text,
+    table_name text,
+    statement text NOT NULL,
+    attempt integer NOT NULL,
+    status text NOT NULL CHECK (status IN ('building', 'succeeded', 'failed')),
+    sqlstate text,
+    message text,
+    invalid_index_dropped boolean NOT NULL DEFAULT false,
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at timestamptz,
+    duration_ms bigint
+);
+INSERT INTO {t} (migration_version, migration_id, index_name, table_name, statement, attempt, status)
+VALUES ({v}, {id}, {ix}, {tb}, {kind}, {attempt}, 'building') RETURNING id::text",
+        v = migration.version,
+        id = literal(&migration.id),
+        ix = statement.object.as_deref().map_or("NULL".into(), literal),
+        tb = statement.table.as_deref().map_or("NULL".into(), literal),
+        kind = literal(statement.kind.label()),
+    );
+    let messages = client.simple_query(&sql)?;
+    Ok(rows(&messages)
+        .next()
+        .and_then(|r| r.get(0))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// How an attempt ended.
+pub(crate) struct AttemptEnd<'a> {
+    pub error: Option<&'a postgres::Error>,
+    pub dropped_invalid: bool,
+    pub duration: Duration,
+}
+
+/// Records how attempt `id` ended. Failures to record are logged, never fatal: the build's
+/// own outcome matters more.
+pub(crate) fn log_end(client: &mut Client, names: &Names, id: i64, end: AttemptEnd<'_>) {
+    let (status, code, message) = match end.error {
+        None => ("succeeded", "NULL".to_string(), "NULL".to_string()),
+        Some(e) => (
+            "failed",
+            e.code().map_or("NULL".into(), |c| literal(c.code())),
+            literal(
+                &e.as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_string()),
+            ),
+        ),
+    };
+    let sql = format!(
+        "UPDATE {} SET status = '{status}', sqlstate = {code}, message = {message}, \
+         invalid_index_dropped = {}, finished_at = clock_timestamp(), duration_ms = {} WHERE id = {id}",
+        build_table(names),
+        end.dropped_invalid,
+        end.duration.as_millis()
+    );
+    if let Err(e) = client.simple_query(&sql) {
+        log::warn!("could not record the index build attempt: {e}");
+    }
+}
 
 /// What was found of a concurrent build when resuming it.
 #[derive(Debug, PartialEq, Eq)]
@@ -85,6 +181,13 @@ pub(crate) fn recover(
     }
 }
 
+/// The invalid index a failed build left and could not drop, if any (its name as written).
+pub(crate) fn invalid_leftover(client: &mut Client, statement: &Statement) -> Option<String> {
+    let (index, table) = names(statement)?;
+    (validity(client, &index, &table).ok()? == Some(false))
+        .then(|| statement.object.as_deref().unwrap_or("?").to_string())
+}
+
 /// After a concurrent build that succeeded: `CREATE INDEX CONCURRENTLY IF NOT EXISTS` succeeds
 /// without building anything when an index of that name exists, even an INVALID leftover of an
 /// earlier failed build (a unique index that then enforces nothing). Drops such a leftover and
@@ -108,22 +211,24 @@ pub(crate) fn drop_if_invalid(
 
 /// After our own concurrent build failed: drop the invalid index it left, so a retry (or the
 /// next run) can build it again. Not when the failure was that the name was already taken
-/// (that index is someone else's).
+/// (that index is someone else's). Returns whether an invalid index was dropped.
 pub(crate) fn clean_up_failed_build(
     client: &mut Client,
     statement: &Statement,
     error: &postgres::Error,
-) {
+) -> bool {
     let Some((index, table)) = names(statement) else {
-        return;
+        return false;
     };
     if error.code().map(|c| c.code()) == Some("42P07") {
-        return;
+        return false;
     }
     if let Ok(Some(false)) = validity(client, &index, &table) {
         log::warn!("dropping invalid index {index} left by the failed concurrent build");
-        if let Err(e) = client.simple_query(&format!("DROP INDEX CONCURRENTLY IF EXISTS {index}")) {
-            log::warn!("could not drop invalid index {index}: {e}");
+        match client.simple_query(&format!("DROP INDEX CONCURRENTLY IF EXISTS {index}")) {
+            Ok(_) => return true,
+            Err(e) => log::warn!("could not drop invalid index {index}: {e}"),
         }
     }
+    false
 }

@@ -55,10 +55,47 @@ impl Migrator<'_> {
             });
         }
         entries.sort_by_key(|e| e.version);
+        let index_builds = if history_exists {
+            self.index_builds(client)?
+        } else {
+            Vec::new()
+        };
         Ok(Status {
             entries,
+            index_builds,
             history_exists,
         })
+    }
+
+    /// The attempts of `index_build_history` worth showing (one round trip; none before the
+    /// first build created the table).
+    fn index_builds(&self, client: &mut Client) -> Result<Vec<IndexBuild>, Error> {
+        let t = crate::indexing::build_table(&self.names);
+        let sql = format!(
+            "SELECT migration_id, coalesce(index_name, ''), attempt::text, status, \
+             coalesce(message || ' [' || sqlstate || ']', ''), invalid_index_dropped::text, \
+             to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') \
+             FROM {t} WHERE status <> 'succeeded' OR attempt > 1 ORDER BY id DESC LIMIT 20"
+        );
+        let messages = match client.simple_query(&sql) {
+            Ok(m) => m,
+            Err(e) if history::is_missing_table(&e) => return Ok(Vec::new()),
+            Err(e) => return Err(Error::db("reading index_build_history")(e)),
+        };
+        Ok(history::rows(&messages)
+            .map(|r| {
+                let get = |i| r.get(i).unwrap_or_default().to_string();
+                IndexBuild {
+                    migration: get(0),
+                    index: Some(get(1)).filter(|s| !s.is_empty()),
+                    attempt: get(2).parse().unwrap_or(0),
+                    status: get(3),
+                    error: Some(get(4)).filter(|s| !s.is_empty()),
+                    invalid_index_dropped: get(5) == "true",
+                    started_at: get(6),
+                }
+            })
+            .collect())
     }
 
     /// Dry run: reads the history (no lock, no writes) and returns what `migrate` would do.

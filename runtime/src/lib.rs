@@ -59,8 +59,8 @@ pub use migrator::{
     DEFAULT_STATEMENT_TIMEOUT, MAX_RETRY_DELAY, Migrator, Rollback, UnknownMigrations,
 };
 pub use report::{
-    Applied, DownSource, MigrationState, Plan, PlannedMigration, PlannedStatement, PlannedStep,
-    Report, RollbackReport, RolledBack, Status, StatusEntry,
+    Applied, DownSource, IndexBuild, MigrationState, Plan, PlannedMigration, PlannedStatement,
+    PlannedStep, Report, RollbackReport, RolledBack, Status, StatusEntry,
 };
 
 pub use postgres;

@@ -144,6 +144,8 @@ pub(crate) fn fail(
             .and_then(|i| script.statements[i].table.as_deref())
             .map(str::to_string),
         statement_timeout: job.settings.statement_timeout,
+        invalid_index_dropped: None,
+        invalid_index_left: None,
         completed_before: Vec::new(),
     })
 }

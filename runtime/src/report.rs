@@ -185,12 +185,35 @@ pub struct StatusEntry {
     pub irreversible: bool,
 }
 
+/// An index build attempt worth showing: in progress, failed, or a retry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IndexBuild {
+    /// The migration that ran it.
+    pub migration: String,
+    /// The index, when the statement names one.
+    pub index: Option<String>,
+    /// Which attempt (1 = the first).
+    pub attempt: i32,
+    /// `building` (in progress, or the runner died), `succeeded` or `failed`.
+    pub status: String,
+    /// The error, for a failed attempt: `message [SQLSTATE]`.
+    pub error: Option<String>,
+    /// Whether the invalid index it left was dropped.
+    pub invalid_index_dropped: bool,
+    /// When it started (UTC, ISO 8601).
+    pub started_at: String,
+}
+
 /// Every migration known to the binary or the database, in version order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Status {
     /// One entry per migration.
     pub entries: Vec<StatusEntry>,
+    /// The latest index build attempts that are in progress, failed or retried (newest
+    /// first, at most 20), from `index_build_history`.
+    pub index_builds: Vec<IndexBuild>,
     /// Whether the history table exists yet.
     pub history_exists: bool,
 }
@@ -264,6 +287,26 @@ impl fmt::Display for Status {
             let n = self.count(label);
             if n > 0 {
                 write!(f, ", {n} {what}")?;
+            }
+        }
+        if !self.index_builds.is_empty() {
+            write!(f, "\nindex builds in progress, failed or retried:")?;
+            for b in &self.index_builds {
+                write!(
+                    f,
+                    "\n  {} {} attempt {} {} at {}",
+                    b.migration,
+                    b.index.as_deref().unwrap_or("(unnamed)"),
+                    b.attempt,
+                    b.status,
+                    b.started_at
+                )?;
+                if let Some(e) = &b.error {
+                    write!(f, ": {e}")?;
+                }
+                if b.invalid_index_dropped {
+                    write!(f, " (invalid index dropped)")?;
+                }
             }
         }
         Ok(())

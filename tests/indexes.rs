@@ -1,0 +1,133 @@
+//! Concurrent index builds that fail: every attempt in `index_build_history`, the invalid
+//! index dropped, retries on lock timeouts, no retry where it cannot succeed, and status.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use pgshift::{Error, Migrator};
+use pgshift_localpg::TestDb;
+
+const ITEMS: &[(&str, &str)] = &[
+    (
+        "202501010000_items.up.sql",
+        "CREATE TABLE items (id int PRIMARY KEY, sku text);\nINSERT INTO items VALUES (1, 'a'), (2, 'a'), (3, 'b');",
+    ),
+    ("202501010000_items.down.sql", "DROP TABLE items;"),
+    (
+        "202501020000_sku_idx.up.sql",
+        "CREATE UNIQUE INDEX CONCURRENTLY items_sku_idx ON items (sku);",
+    ),
+    (
+        "202501020000_sku_idx.down.sql",
+        "DROP INDEX CONCURRENTLY IF EXISTS items_sku_idx;",
+    ),
+];
+
+/// `(attempt, status, sqlstate, invalid_index_dropped)` of every recorded attempt, in order.
+fn attempts(client: &mut postgres::Client) -> Vec<(i32, String, Option<String>, bool)> {
+    client
+        .query(
+            "SELECT attempt, status, sqlstate, invalid_index_dropped FROM index_build_history ORDER BY id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect()
+}
+
+#[test]
+fn a_unique_build_failing_on_duplicates_is_not_retried_and_leaves_nothing_invalid() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let (_dir, set) = set(ITEMS);
+    let err = Migrator::new(&set)
+        .retry_delay(Duration::from_millis(10), Duration::from_millis(10))
+        .migrate(&mut client)
+        .unwrap_err();
+    let Error::Migration(m) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(m.sqlstate.as_deref(), Some("23505"), "{err}");
+    assert_eq!(m.attempts, 1, "a duplicate cannot go away by retrying");
+    assert_eq!(m.invalid_index_dropped.as_deref(), Some("items_sku_idx"));
+    let text = err.to_string();
+    assert!(text.contains("Key (sku)=(a) is duplicated"), "{text}");
+    assert!(
+        text.contains("the invalid index items_sku_idx the failed build left was dropped"),
+        "{text}"
+    );
+    assert_eq!(index_valid(&mut client, "items_sku_idx"), None);
+    assert_eq!(
+        attempts(&mut client),
+        [(1, "failed".to_string(), Some("23505".to_string()), true)]
+    );
+    let status = Migrator::new(&set).status(&mut client).unwrap();
+    assert_eq!(status.index_builds.len(), 1, "{status}");
+    assert!(
+        status
+            .to_string()
+            .contains("items_sku_idx attempt 1 failed"),
+        "{status}"
+    );
+
+    // Fixing the data and running again builds it.
+    client
+        .batch_execute("DELETE FROM items WHERE id = 2")
+        .unwrap();
+    Migrator::new(&set).migrate(&mut client).unwrap();
+    assert_eq!(index_valid(&mut client, "items_sku_idx"), Some(true));
+    let recorded = attempts(&mut client);
+    assert_eq!(recorded.len(), 2);
+    assert_eq!(recorded[1].1, "succeeded");
+}
+
+#[test]
+fn a_build_blocked_by_an_open_transaction_retries_then_fails_cleanly() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let mut files = ITEMS.to_vec();
+    files[0].1 = "CREATE TABLE items (id int PRIMARY KEY, sku text);\nINSERT INTO items VALUES (1, 'a'), (2, 'b');";
+    let (_dir, set) = set(&files);
+    Migrator::new(&set)
+        .target("202501010000")
+        .migrate(&mut client)
+        .unwrap();
+    // A transaction that wrote to the table: the concurrent build must wait for it.
+    let mut writer = db.connect();
+    writer
+        .batch_execute("BEGIN; UPDATE items SET sku = sku WHERE id = 1")
+        .unwrap();
+    let err = Migrator::new(&set)
+        .lock_timeout(Duration::from_millis(200))
+        .lock_retries(2)
+        .retry_delay(Duration::from_millis(10), Duration::from_millis(10))
+        .migrate(&mut client)
+        .unwrap_err();
+    let Error::Migration(m) = &err else {
+        panic!("{err}")
+    };
+    assert!(m.is_lock_timeout(), "{err}");
+    assert_eq!(m.attempts, 3, "{err}");
+    // The drop of the invalid index waits for the same open transaction, so it stays until
+    // that ends; the error says so, and the next run drops it first.
+    assert_eq!(m.invalid_index_left.as_deref(), Some("items_sku_idx"), "{err}");
+    assert!(
+        err.to_string().contains("the next run drops it before building again"),
+        "{err}"
+    );
+    let recorded = attempts(&mut client);
+    assert_eq!(
+        recorded
+            .iter()
+            .map(|a| (a.0, a.1.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, "failed"), (2, "failed"), (3, "failed")]
+    );
+    assert!(recorded.iter().all(|a| a.2.as_deref() == Some("55P03")));
+    writer.batch_execute("COMMIT").unwrap();
+    Migrator::new(&set).migrate(&mut client).unwrap();
+    assert_eq!(index_valid(&mut client, "items_sku_idx"), Some(true));
+}
