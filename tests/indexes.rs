@@ -113,9 +113,14 @@ fn a_build_blocked_by_an_open_transaction_retries_then_fails_cleanly() {
     assert_eq!(m.attempts, 3, "{err}");
     // The drop of the invalid index waits for the same open transaction, so it stays until
     // that ends; the error says so, and the next run drops it first.
-    assert_eq!(m.invalid_index_left.as_deref(), Some("items_sku_idx"), "{err}");
+    assert_eq!(
+        m.invalid_index_left.as_deref(),
+        Some("items_sku_idx"),
+        "{err}"
+    );
     assert!(
-        err.to_string().contains("the next run drops it before building again"),
+        err.to_string()
+            .contains("the next run drops it before building again"),
         "{err}"
     );
     let recorded = attempts(&mut client);
@@ -130,4 +135,111 @@ fn a_build_blocked_by_an_open_transaction_retries_then_fails_cleanly() {
     writer.batch_execute("COMMIT").unwrap();
     Migrator::new(&set).migrate(&mut client).unwrap();
     assert_eq!(index_valid(&mut client, "items_sku_idx"), Some(true));
+}
+
+#[test]
+fn index_concurrent_runs_plain_index_statements_concurrently_except_on_new_tables() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let files = [
+        (
+            "202501010000_items.up.sql",
+            "CREATE TABLE items (id int PRIMARY KEY, sku text);\nINSERT INTO items VALUES (1, 'a');",
+        ),
+        ("202501010000_items.down.sql", "DROP TABLE items;"),
+        (
+            "202501020000_more.up.sql",
+            "CREATE TABLE tags (id int, name text);\nCREATE INDEX tags_name_idx ON tags (name);\nCREATE INDEX items_sku_idx ON items (sku);",
+        ),
+        (
+            "202501020000_more.down.sql",
+            "DROP INDEX items_sku_idx;\nDROP TABLE tags;",
+        ),
+    ];
+    let (_dir, set) = set(&files);
+    Migrator::new(&set)
+        .target("202501010000")
+        .migrate(&mut client)
+        .unwrap();
+
+    // The dry run shows which form will run.
+    let plan = Migrator::new(&set)
+        .index_concurrent(true)
+        .plan(&mut client)
+        .unwrap()
+        .to_string();
+    assert!(
+        plan.contains("CREATE INDEX CONCURRENTLY items_sku_idx ON items USING btree (sku)"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("CREATE INDEX tags_name_idx ON tags (name)"),
+        "a new table's index stays plain: {plan}"
+    );
+    let plain = Migrator::new(&set)
+        .index_concurrent(false)
+        .plan(&mut client)
+        .unwrap()
+        .to_string();
+    assert!(!plain.contains("CONCURRENTLY"), "{plain}");
+
+    // What the server runs: make the build wait for an open writer and look at it.
+    let mut writer = db.connect();
+    writer
+        .batch_execute("BEGIN; UPDATE items SET sku = sku WHERE id = 1")
+        .unwrap();
+    let url = db.url().to_string();
+    let dir = _dir.path().to_path_buf();
+    let runner = std::thread::spawn(move || {
+        let set = load(&dir);
+        let mut client = pgshift::connect(&url).unwrap();
+        Migrator::new(&set)
+            .index_concurrent(true)
+            .migrate(&mut client)
+            .map(|r| r.applied.len())
+    });
+    let mut observer = db.connect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let running = loop {
+        let rows = observer
+            .query(
+                "SELECT query FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX%' AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .unwrap();
+        if let Some(r) = rows.first() {
+            break r.get::<_, String>(0);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the build never waited"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        running,
+        "CREATE INDEX CONCURRENTLY items_sku_idx ON items USING btree (sku)"
+    );
+    writer.batch_execute("COMMIT").unwrap();
+    assert_eq!(runner.join().unwrap().unwrap(), 1);
+    assert_eq!(index_valid(&mut client, "items_sku_idx"), Some(true));
+    assert_eq!(index_valid(&mut client, "tags_name_idx"), Some(true));
+    let kinds: Vec<String> = client
+        .query("SELECT index_name FROM index_build_history", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["items_sku_idx"],
+        "only the existing table's index ran concurrently"
+    );
+
+    // The rollback drops it concurrently too; off, everything stays plain.
+    Migrator::new(&set)
+        .index_concurrent(true)
+        .rollback(&mut client, pgshift::Rollback::Steps(1))
+        .unwrap();
+    assert_eq!(index_valid(&mut client, "items_sku_idx"), None);
 }

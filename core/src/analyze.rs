@@ -288,7 +288,16 @@ fn check_file(
     let mut created: Vec<TableName> = Vec::new();
     let mut statements = Vec::with_capacity(file.statements.len());
     for statement in &file.statements {
-        let class = classify(&file, statement);
+        let mut class = classify(&file, statement);
+        // An index on a table created earlier in this migration stays plain under
+        // INDEX_CONCURRENT: nothing uses the table yet, and the migration stays atomic.
+        if class
+            .table
+            .as_ref()
+            .is_some_and(|t| created.iter().any(|c| c.matches(t)))
+        {
+            class.concurrent_sql = None;
+        }
         if is_transaction_control(&statement.node).is_some() {
             let first = &file.tokens[statement.first_token];
             let keyword = text[first.start as usize..first.end as usize].to_uppercase();

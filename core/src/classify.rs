@@ -163,6 +163,11 @@ pub struct Classification {
     pub table: Option<TableName>,
     /// The object it creates or drops when that is not the table (an index's name).
     pub object: Option<String>,
+    /// For a plain `CREATE INDEX` or `DROP INDEX`: the same statement with `CONCURRENTLY`,
+    /// written from the parse tree, which the runtime runs instead when `INDEX_CONCURRENT=1`.
+    /// `None` for everything else, and for an index on a table created earlier in the same
+    /// migration (nothing uses it yet, and a plain build keeps the migration atomic).
+    pub concurrent_sql: Option<String>,
 }
 
 /// Classifies one statement of `file`.
@@ -305,11 +310,13 @@ pub fn classify(_file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
         }
         _ => (K::Other, None),
     };
+    let concurrent_sql = concurrent_form(&stmt.node);
     Classification {
         kind,
         transaction,
         table,
         object,
+        concurrent_sql,
     }
 }
 
@@ -357,6 +364,25 @@ fn concurrently(stmt: &ParsedStatement) -> TransactionMode {
         Ok(transactional_sql) => TransactionMode::Concurrently { transactional_sql },
         Err(_) => TransactionMode::Autocommit,
     }
+}
+
+/// The concurrent form of a plain `CREATE INDEX` / `DROP INDEX` (one index), from its tree.
+fn concurrent_form(node: &NodeEnum) -> Option<String> {
+    let mut node = node.clone();
+    match &mut node {
+        NodeEnum::IndexStmt(s) if !s.concurrent && !s.idxname.is_empty() => s.concurrent = true,
+        NodeEnum::DropStmt(s)
+            if !s.concurrent
+                && s.remove_type == ObjectType::ObjectIndex as i32
+                && s.objects.len() == 1
+                // DROP INDEX CONCURRENTLY does not support CASCADE.
+                && s.behavior != protobuf::DropBehavior::DropCascade as i32 =>
+        {
+            s.concurrent = true
+        }
+        _ => return None,
+    }
+    crate::pg::deparse(&node).ok()
 }
 
 /// Whether a `REINDEX` option is `CONCURRENTLY` turned on (`CONCURRENTLY`,
@@ -407,6 +433,29 @@ mod tests {
             transactional_sql,
             "CREATE INDEX idx ON app.cases USING btree (tenant_id) WHERE archived_at IS NULL"
         );
+    }
+
+    #[test]
+    fn plain_index_statements_have_a_concurrent_form_from_their_tree() {
+        assert_eq!(
+            one("create unique index if not exists i on s.t (lower(a)) where b is null")
+                .concurrent_sql
+                .as_deref(),
+            Some("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON s.t USING btree (lower(a)) WHERE b IS NULL")
+        );
+        assert_eq!(
+            one("DROP INDEX IF EXISTS s.i").concurrent_sql.as_deref(),
+            Some("DROP INDEX CONCURRENTLY IF EXISTS s.i")
+        );
+        for sql in [
+            "CREATE INDEX CONCURRENTLY i ON t (a)",
+            "CREATE INDEX ON t (a)",
+            "DROP INDEX a, b",
+            "DROP INDEX i CASCADE",
+            "DROP TABLE t",
+        ] {
+            assert_eq!(one(sql).concurrent_sql, None, "{sql}");
+        }
     }
 
     #[test]

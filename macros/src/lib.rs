@@ -162,11 +162,12 @@ fn statement(s: &AnalyzedStatement) -> TokenStream {
     };
     let table = option(s.class.table.as_ref().map(ToString::to_string));
     let object = option(s.class.object.clone());
+    let concurrent_sql = option(s.class.concurrent_sql.clone());
     quote! {
         ::pgshift::__private::Statement::__new(
             #start, #end, #line, #column,
             ::pgshift::__private::StatementKind::#kind,
-            #transaction, #table, #object,
+            #transaction, #table, #object, #concurrent_sql,
         )
     }
 }

@@ -28,7 +28,7 @@ impl Migrator<'_> {
                     },
                     Some(r) if r.state == RowState::Partial => MigrationState::Partial {
                         steps_done: r.steps_done,
-                        steps: execute::steps(&m.up).len(),
+                        steps: execute::steps(&self.effective(m).up).len(),
                     },
                     Some(r) if r.state == RowState::Reverting => MigrationState::Reverting,
                     Some(r) => MigrationState::Applied {
@@ -117,7 +117,7 @@ impl Migrator<'_> {
                     Some(r) => r.steps_done.max(0) as usize,
                     None => 0,
                 };
-                Some(planned(m, from_step))
+                Some(planned(self.effective(m), from_step))
             })
             .collect();
         Ok(Plan {

@@ -64,6 +64,7 @@ fn script(file: AnalyzedFile) -> Script {
                 s.class.table.map(|t| t.to_string()),
                 s.class.object,
             )
+            .with_concurrent_sql(s.class.concurrent_sql)
         })
         .collect();
     Script::new(

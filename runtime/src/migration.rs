@@ -133,6 +133,12 @@ pub struct Statement {
     pub table: Option<Cow<'static, str>>,
     /// The object it creates or drops when that is not the table (an index's name).
     pub object: Option<Cow<'static, str>>,
+    /// For a plain `CREATE INDEX` / `DROP INDEX` on a table that existed before the
+    /// migration: the same statement with `CONCURRENTLY`, written at compile time from the
+    /// parse tree; run instead when `INDEX_CONCURRENT=1` (see [`crate::Migrator::index_concurrent`]).
+    pub concurrent_sql: Option<Cow<'static, str>>,
+    /// What runs instead of the file's text (the concurrent form, once chosen).
+    pub(crate) replacement: Option<Cow<'static, str>>,
 }
 
 impl Statement {
@@ -157,7 +163,28 @@ impl Statement {
             transaction,
             table: table.map(Cow::Owned),
             object: object.map(Cow::Owned),
+            concurrent_sql: None,
+            replacement: None,
         }
+    }
+
+    /// Sets the concurrent form (the loader's analysis computed it).
+    pub fn with_concurrent_sql(mut self, sql: Option<String>) -> Self {
+        self.concurrent_sql = sql.map(Cow::Owned);
+        self
+    }
+
+    /// This statement as `INDEX_CONCURRENT=1` runs it: its concurrent form, outside the
+    /// transaction, with the original as the transactional form test mode runs. `None` when it
+    /// has no concurrent form.
+    pub(crate) fn made_concurrent(&self, original: &str) -> Option<Statement> {
+        let sql = self.concurrent_sql.clone()?;
+        let mut s = self.clone();
+        s.transaction = TransactionMode::Concurrently {
+            transactional_sql: Cow::Owned(original.to_string()),
+        };
+        s.replacement = Some(sql);
+        Some(s)
     }
 
     #[doc(hidden)]
@@ -171,6 +198,7 @@ impl Statement {
         transaction: TransactionMode,
         table: Option<&'static str>,
         object: Option<&'static str>,
+        concurrent_sql: Option<&'static str>,
     ) -> Self {
         Statement {
             start,
@@ -187,6 +215,11 @@ impl Statement {
                 Some(o) => Some(Cow::Borrowed(o)),
                 None => None,
             },
+            concurrent_sql: match concurrent_sql {
+                Some(c) => Some(Cow::Borrowed(c)),
+                None => None,
+            },
+            replacement: None,
         }
     }
 }
@@ -245,10 +278,37 @@ impl Script {
         }
     }
 
-    /// The text of statement `index` (0-based), without its `;`.
+    /// The text of statement `index` (0-based), without its `;`: the file's, or the
+    /// concurrent form that `INDEX_CONCURRENT=1` runs instead.
     pub fn statement_sql(&self, index: usize) -> &str {
         let s = &self.statements[index];
-        &self.sql[s.start as usize..s.end as usize]
+        match &s.replacement {
+            Some(sql) => sql,
+            None => &self.sql[s.start as usize..s.end as usize],
+        }
+    }
+
+    /// This script as `INDEX_CONCURRENT=1` runs it (`None` when nothing in it changes).
+    pub(crate) fn made_concurrent(&self) -> Option<Script> {
+        let mut changed = false;
+        let statements: Vec<Statement> = self
+            .statements
+            .iter()
+            .map(|s| {
+                let original = &self.sql[s.start as usize..s.end as usize];
+                match s.made_concurrent(original) {
+                    Some(c) => {
+                        changed = true;
+                        c
+                    }
+                    None => s.clone(),
+                }
+            })
+            .collect();
+        changed.then(|| Script {
+            statements: Cow::Owned(statements),
+            ..self.clone()
+        })
     }
 
     /// Whether every statement runs inside a transaction.

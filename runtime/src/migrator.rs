@@ -83,6 +83,8 @@ pub struct Migrator<'m> {
     target: Option<String>,
     unknown: UnknownMigrations,
     pub(crate) force_irreversible: bool,
+    /// With `INDEX_CONCURRENT=1`: the migrations whose scripts change, as they then run.
+    concurrent: Option<std::sync::Arc<HashMap<i64, Migration>>>,
 }
 
 /// Default `lock_timeout`: how long one DDL statement may wait for its table lock. While it
@@ -120,7 +122,44 @@ impl<'m> Migrator<'m> {
             target: None,
             unknown: UnknownMigrations::Warn,
             force_irreversible: false,
+            concurrent: None,
         }
+        .index_concurrent(std::env::var("INDEX_CONCURRENT").is_ok_and(|v| is_on(&v)))
+    }
+
+    /// Runs plain `CREATE INDEX` / `DROP INDEX` statements on tables that existed before their
+    /// migration `CONCURRENTLY`, outside the transaction (in up and down files). The concurrent
+    /// form was written at compile time from the parse tree; indexes on tables created in the
+    /// same migration stay plain. Default: the `INDEX_CONCURRENT` environment variable at run
+    /// time (`1`, `true`, `on`, `yes`). Do not flip it while a migration is `partial`: its
+    /// steps are counted with the setting it started with.
+    pub fn index_concurrent(mut self, on: bool) -> Self {
+        self.concurrent = on.then(|| {
+            let changed = self
+                .migrations
+                .iter()
+                .filter_map(|m| {
+                    let (up, down) = (m.up.made_concurrent(), m.down.made_concurrent());
+                    if up.is_none() && down.is_none() {
+                        return None;
+                    }
+                    let mut m = m.clone();
+                    m.up = up.unwrap_or(m.up);
+                    m.down = down.unwrap_or(m.down);
+                    Some((m.version, m))
+                })
+                .collect();
+            std::sync::Arc::new(changed)
+        });
+        self
+    }
+
+    /// The migration as it runs: its `INDEX_CONCURRENT` form when that is on and differs.
+    pub(crate) fn effective<'a>(&'a self, m: &'a Migration) -> &'a Migration {
+        self.concurrent
+            .as_ref()
+            .and_then(|c| c.get(&m.version))
+            .unwrap_or(m)
     }
 
     /// The schema of the history table (default `public`; created if missing).
@@ -274,7 +313,7 @@ impl<'m> Migrator<'m> {
                 client,
                 &self.names,
                 &self.settings,
-                m,
+                self.effective(m),
                 from,
                 resumed,
                 synchronous,
@@ -486,6 +525,14 @@ impl<'r> History<'r> {
     pub(crate) fn get(&self, version: i64) -> Option<&'r HistoryRow> {
         self.by_version.get(&version).copied()
     }
+}
+
+/// Whether an environment switch is on (`1`, `true`, `on`, `yes`, any case).
+fn is_on(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "on" | "yes"
+    )
 }
 
 /// SQLSTATE 25006 ("read-only transaction") once the caller has checked that the server is not

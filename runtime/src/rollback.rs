@@ -104,6 +104,7 @@ impl Migrator<'_> {
             .iter()
             .find(|m| m.version == row.version && m.matches_checksum(&row.checksum))
         {
+            let m = self.effective(m);
             return Ok((m.clone(), m.down.clone(), DownSource::Binary));
         }
         let messages = client
