@@ -165,7 +165,7 @@ fn parse_directive(
             display,
             format!("`pgshift:allow {}` gives no reason", ids.join(", ")),
         )
-        .why("the reason is what a reviewer reads to know the breaking change is safe")
+        .why("the reason is what a reviewer reads to know why the statement is safe")
         .help(format!(
             "add the reason after ` -- `: `-- pgshift:allow {} -- <why this is safe now>`",
             ids.join(", ")

@@ -14,6 +14,10 @@ use crate::rules::{self, Category, Context};
 use crate::source::LineIndex;
 use crate::split::{ParsedFile, SyntaxError, SyntaxErrorKind, parse_sql};
 
+mod copy_client;
+mod enum_value_used_in_same_transaction;
+mod identifier_too_long;
+
 /// Switches that change what the analysis reports.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -215,8 +219,8 @@ pub fn parse_all(texts: &[&str]) -> Vec<Result<ParsedFile, SyntaxError>> {
         .collect()
 }
 
-/// Analyses one file: parses it, classifies its statements, and (for up files) applies the
-/// guardrails. Returns `None` when it does not parse.
+/// Analyses one file: parses it, classifies its statements, runs the checks and applies the
+/// guardrails (breaking-change ones to up files only). Returns `None` when it does not parse.
 pub fn analyze_file(
     source: SourceFile,
     direction: Direction,
@@ -265,7 +269,10 @@ fn check_file(
     let file = match parsed {
         Ok(file) => file,
         Err(err) => {
-            diagnostics.push(parse_failure(text, display, &err));
+            diagnostics.push(
+                copy_client::inline_data(text, display, &err)
+                    .unwrap_or_else(|| parse_failure(text, display, &err)),
+            );
             return None;
         }
     };
@@ -284,8 +291,10 @@ fn check_file(
     let lines = LineIndex::new(text);
     let known_rule = |id: &str| rules::find(id).is_some();
     allow::check_stray_directives(text, &lines, &file, display, diagnostics);
+    identifier_too_long::check(text, &file, display, diagnostics);
 
     let mut created: Vec<TableName> = Vec::new();
+    let mut new_enum_values = enum_value_used_in_same_transaction::NewEnumValues::default();
     let mut statements = Vec::with_capacity(file.statements.len());
     for statement in &file.statements {
         let mut class = classify(&file, statement);
@@ -331,6 +340,8 @@ fn check_file(
                 .help("name the index: `CREATE INDEX CONCURRENTLY <table>_<columns>_idx ON ...`"),
             );
         }
+        diagnostics.extend(copy_client::check(text, statement, display));
+        diagnostics.extend(new_enum_values.check(text, &lines, &file, statement, &class, display));
         let allowed = allow::allowed_for(
             text,
             &lines,
@@ -340,29 +351,30 @@ fn check_file(
             &known_rule,
             diagnostics,
         );
-        if direction == Direction::Up {
-            let ctx = Context {
-                text,
-                file: &file,
-                statement,
-                class: &class,
-                created: &created,
-            };
-            for rule in rules::RULES {
-                if options.allow_breaking && rule.category == Category::Breaking {
-                    continue;
-                }
-                if allowed.allows(rule.id) {
-                    continue;
-                }
-                for finding in (rule.check)(&ctx) {
-                    let mut d = Diagnostic::new(rule.id, display, finding.message)
-                        .at(text, finding.offset, finding.len)
-                        .why(rule.why)
-                        .help(finding.help);
-                    d.severity = Severity::Error;
-                    diagnostics.push(d);
-                }
+        let ctx = Context {
+            text,
+            file: &file,
+            statement,
+            class: &class,
+            created: &created,
+        };
+        for rule in rules::RULES {
+            if direction == Direction::Down && !rule.category.checks_down_files() {
+                continue;
+            }
+            if options.allow_breaking && rule.category == Category::Breaking {
+                continue;
+            }
+            if allowed.allows(rule.id) {
+                continue;
+            }
+            for finding in (rule.check)(&ctx) {
+                let mut d = Diagnostic::new(rule.id, display, finding.message)
+                    .at(text, finding.offset, finding.len)
+                    .why(rule.why)
+                    .help(finding.help);
+                d.severity = Severity::Error;
+                diagnostics.push(d);
             }
         }
         track_created_tables(&statement.node, &class, &mut created);
@@ -498,16 +510,92 @@ mod tests {
         );
     }
 
-    #[test]
-    fn guardrails_do_not_apply_to_down_files() {
+    fn down(text: &str) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
         analyze_file(
-            source("DROP TABLE cases;"),
+            source(text),
             Direction::Down,
             &Options::default(),
             &mut diags,
         );
-        assert!(diags.is_empty());
+        diags
+    }
+
+    #[test]
+    fn breaking_guardrails_do_not_apply_to_down_files() {
+        assert!(down("DROP TABLE cases;").is_empty());
+    }
+
+    #[test]
+    fn session_set_applies_to_both_directions_and_only_an_allow_comment_turns_it_off() {
+        let text = "SET search_path = app;\nCREATE TABLE t (id int);";
+        assert_eq!(codes(&up(text, &Options::default()).1), ["session-set"]);
+        assert_eq!(codes(&down(text)), ["session-set"]);
+        let breaking_off = Options::default().allow_breaking(true);
+        assert_eq!(codes(&up(text, &breaking_off).1), ["session-set"]);
+        let allowed =
+            format!("-- pgshift:allow session-set -- the app connects with its own pool\n{text}");
+        assert!(up(&allowed, &Options::default()).1.is_empty());
+        assert!(down(&allowed).is_empty());
+    }
+
+    #[test]
+    fn hard_checks_apply_to_both_directions_and_cannot_be_allowed() {
+        let long = "c".repeat(64);
+        let text = format!(
+            "-- pgshift:allow copy-client -- we load it by hand\nCOPY t FROM STDIN;\nALTER TABLE t ADD COLUMN {long} int;"
+        );
+        assert_eq!(
+            codes(&up(&text, &Options::default()).1),
+            ["identifier-too-long", "copy-client", "invalid-allow"]
+        );
+        assert_eq!(
+            codes(&down(&text)),
+            ["identifier-too-long", "copy-client", "invalid-allow"]
+        );
+    }
+
+    #[test]
+    fn inline_copy_data_is_reported_as_copy_client_not_as_a_bare_syntax_error() {
+        let text = "CREATE TABLE t (id int, name text);\nCOPY t FROM stdin;\n1\tbolt\n\\.\n";
+        let (file, diags) = up(text, &Options::default());
+        assert!(file.is_none());
+        assert_eq!(codes(&diags), ["copy-client"]);
+        assert_eq!(diags[0].location(), "m/1_a.up.sql:2:1");
+        assert!(diags[0].message.contains("inline data"), "{}", diags[0]);
+    }
+
+    #[test]
+    fn an_enum_value_may_be_used_by_the_next_migration_but_not_by_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            (
+                "202401010000_add_archived.up.sql",
+                "ALTER TYPE case_status ADD VALUE 'archived';",
+            ),
+            ("202401010000_add_archived.down.sql", ""),
+            (
+                "202401020000_archive_old.up.sql",
+                "UPDATE cases SET status = 'archived';",
+            ),
+            (
+                "202401020000_archive_old.down.sql",
+                "UPDATE cases SET status = 'closed';",
+            ),
+        ] {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let analysis = analyze_dir(dir.path(), "m", &Options::default());
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{:#?}",
+            analysis.diagnostics
+        );
+        let (_, diags) = up(
+            "ALTER TYPE case_status ADD VALUE 'archived';\nUPDATE cases SET status = 'archived';",
+            &Options::default(),
+        );
+        assert_eq!(codes(&diags), ["enum-value-used-in-same-transaction"]);
     }
 
     #[test]

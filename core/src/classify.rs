@@ -441,7 +441,9 @@ mod tests {
             one("create unique index if not exists i on s.t (lower(a)) where b is null")
                 .concurrent_sql
                 .as_deref(),
-            Some("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON s.t USING btree (lower(a)) WHERE b IS NULL")
+            Some(
+                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON s.t USING btree (lower(a)) WHERE b IS NULL"
+            )
         );
         assert_eq!(
             one("DROP INDEX IF EXISTS s.i").concurrent_sql.as_deref(),

@@ -54,25 +54,7 @@ pub fn discover(dir: &Path, display_dir: &str) -> (Vec<SourcePair>, Vec<Diagnost
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            let what = if e.kind() == std::io::ErrorKind::NotFound {
-                "does not exist".to_string()
-            } else if dir.is_file() {
-                "is a file, not a folder".to_string()
-            } else {
-                format!("cannot be read: {e}")
-            };
-            diagnostics.push(
-                Diagnostic::new(
-                    "missing-folder",
-                    display_dir,
-                    format!("migration folder `{display_dir}` {what}"),
-                )
-                .why("without the folder there is nothing to embed, and an app built without its migrations would start against a schema it does not expect")
-                .help(
-                    "create the folder, or pass the folder's path relative \
-                     to the crate's Cargo.toml: `embed_migrations!(\"path/to/migrations\")`",
-                ),
-            );
+            diagnostics.push(folder_error(dir, display_dir, &e));
             return (Vec::new(), diagnostics);
         }
     };
@@ -82,7 +64,9 @@ pub fn discover(dir: &Path, display_dir: &str) -> (Vec<SourcePair>, Vec<Diagnost
         match entry {
             Ok(entry) => {
                 let file_name = entry.file_name().to_string_lossy().into_owned();
-                let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+                // Follows symbolic links: a link to a folder is a folder, a link to a file
+                // is read as that file.
+                let is_dir = entry.path().is_dir();
                 names.push((file_name, entry.path(), is_dir));
             }
             Err(e) => diagnostics.push(Diagnostic::new(
@@ -101,14 +85,25 @@ pub fn discover(dir: &Path, display_dir: &str) -> (Vec<SourcePair>, Vec<Diagnost
         }
         let display = display_path(display_dir, &file_name);
         if is_dir {
+            let (link, help) = match fs::read_link(&path) {
+                Ok(target) => (
+                    format!(" (a symbolic link to `{}`)", target.display()),
+                    "move it out of the migration folder (only `README*` and dotfiles may stay): subfolders \
+                     are not read, also through a link; link the migration files themselves, or the whole folder",
+                ),
+                Err(_) => (
+                    String::new(),
+                    "move it out of the migration folder (only `README*` and dotfiles may stay)",
+                ),
+            };
             diagnostics.push(
                 Diagnostic::new(
                     "stray-file",
                     display,
-                    format!("unexpected folder `{file_name}` in the migration folder"),
+                    format!("unexpected folder `{file_name}` in the migration folder{link}"),
                 )
                 .why("every entry of a migration folder must be a migration, so none is skipped by mistake")
-                .help("move it out of the migration folder (only `README*` and dotfiles may stay)"),
+                .help(help),
             );
             continue;
         }
@@ -133,7 +128,10 @@ pub fn discover(dir: &Path, display_dir: &str) -> (Vec<SourcePair>, Vec<Diagnost
                     format!("file name `{file_name}` {}", err.explain()),
                 )
                 .why("a misnamed file would never run, and nobody would notice")
-                .help("name migration files `YYYYMMDDHHMM_name.up.sql` and `YYYYMMDDHHMM_name.down.sql`"),
+                .help(match naming::lowercase_fix(&file_name) {
+                    Some(fixed) => format!("rename the file to `{fixed}`"),
+                    None => "name migration files `YYYYMMDDHHMM_name.up.sql` and `YYYYMMDDHHMM_name.down.sql`".into(),
+                }),
             ),
         }
     }
@@ -221,6 +219,48 @@ pub fn discover(dir: &Path, display_dir: &str) -> (Vec<SourcePair>, Vec<Diagnost
     (pairs, diagnostics)
 }
 
+/// The target of `path` when it is a symbolic link whose target does not exist.
+fn broken_link_target(path: &Path) -> Option<PathBuf> {
+    let target = fs::read_link(path).ok()?;
+    (!path.exists()).then_some(target)
+}
+
+/// Why the migration folder cannot be listed.
+fn folder_error(dir: &Path, display_dir: &str, e: &std::io::Error) -> Diagnostic {
+    let why = "without the folder there is nothing to embed, and an app built without its migrations would \
+               start against a schema it does not expect";
+    let help = "create the folder, or pass the folder's path relative to the crate's Cargo.toml: \
+                `embed_migrations!(\"path/to/migrations\")`";
+    let (what, help) = if let Some(target) = broken_link_target(dir) {
+        (
+            format!(
+                "is a symbolic link to `{}`, which does not exist",
+                target.display()
+            ),
+            "point the link at the folder that holds the migrations (a relative target is resolved from \
+             the folder the link is in), or pass that folder's path to `embed_migrations!(\"path/to/migrations\")`",
+        )
+    } else if e.kind() == std::io::ErrorKind::NotFound {
+        ("does not exist".to_string(), help)
+    } else if dir.is_file() {
+        ("is a file, not a folder".to_string(), help)
+    } else if e.kind() == std::io::ErrorKind::PermissionDenied {
+        (
+            format!("cannot be read: {e}"),
+            "check the folder's permissions (the build runs as the user running cargo)",
+        )
+    } else {
+        (format!("cannot be read: {e}"), help)
+    };
+    Diagnostic::new(
+        "missing-folder",
+        display_dir,
+        format!("migration folder `{display_dir}` {what}"),
+    )
+    .why(why)
+    .help(help)
+}
+
 fn read_file(
     path: PathBuf,
     display: String,
@@ -229,14 +269,30 @@ fn read_file(
     let bytes = match fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) => {
-            diagnostics.push(
-                Diagnostic::new(
-                    "unreadable-file",
-                    display,
-                    format!("cannot read the file: {e}"),
+            let (message, help) = if let Some(target) = broken_link_target(&path) {
+                (
+                    format!(
+                        "the file is a symbolic link to `{}`, which does not exist",
+                        target.display()
+                    ),
+                    "point the link at an existing file (a relative target is resolved from the folder \
+                     the link is in), or replace the link with the file",
                 )
-                .why("a migration that cannot be read cannot be checked or embedded")
-                .help("check the file's permissions (the build runs as the user running cargo)"),
+            } else if e.kind() == std::io::ErrorKind::PermissionDenied {
+                (
+                    format!("cannot read the file: {e}"),
+                    "check the file's permissions (the build runs as the user running cargo)",
+                )
+            } else {
+                (
+                    format!("cannot read the file: {e}"),
+                    "check that the file exists and that the user running cargo can read it",
+                )
+            };
+            diagnostics.push(
+                Diagnostic::new("unreadable-file", display, message)
+                    .why("a migration that cannot be read cannot be checked or embedded")
+                    .help(help),
             );
             return None;
         }
@@ -362,6 +418,122 @@ mod tests {
         let (pairs, diags) = discover(dir.path(), "m");
         assert!(pairs.is_empty());
         assert_eq!(codes(&diags), ["duplicate-version"]);
+    }
+
+    #[test]
+    fn a_symbolic_link_to_the_folder_is_followed() {
+        let root = tempfile::tempdir().unwrap();
+        let real = folder(&[
+            ("202401010000_a.up.sql", b"SELECT 1;"),
+            ("202401010000_a.down.sql", b""),
+        ]);
+        std::os::unix::fs::symlink(real.path(), root.path().join("linked")).unwrap();
+        let (pairs, diags) = discover(&root.path().join("linked"), "db/linked");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(pairs.len(), 1);
+        assert_eq!(pairs[0].up.display, "db/linked/202401010000_a.up.sql");
+    }
+
+    #[test]
+    fn symbolic_links_to_files_are_read_as_the_files() {
+        let shared = folder(&[("a.sql", b"SELECT 1;")]);
+        let dir = folder(&[("202401010000_a.down.sql", b"")]);
+        std::os::unix::fs::symlink(
+            shared.path().join("a.sql"),
+            dir.path().join("202401010000_a.up.sql"),
+        )
+        .unwrap();
+        let (pairs, diags) = discover(dir.path(), "m");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(pairs[0].up.text, "SELECT 1;");
+    }
+
+    #[test]
+    fn broken_symbolic_links_say_where_they_point() {
+        let root = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("gone", root.path().join("linked")).unwrap();
+        let (_, diags) = discover(&root.path().join("linked"), "db/linked");
+        assert_eq!(codes(&diags), ["missing-folder"]);
+        assert_eq!(
+            diags[0].message,
+            "migration folder `db/linked` is a symbolic link to `gone`, which does not exist"
+        );
+        assert!(
+            diags[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .starts_with("point the link")
+        );
+
+        let dir = folder(&[("202401010000_a.up.sql", b"SELECT 1;")]);
+        std::os::unix::fs::symlink(
+            "../shared/a.down.sql",
+            dir.path().join("202401010000_a.down.sql"),
+        )
+        .unwrap();
+        let (pairs, diags) = discover(dir.path(), "m");
+        assert!(pairs.is_empty());
+        assert_eq!(codes(&diags), ["unreadable-file"]);
+        assert_eq!(diags[0].location(), "m/202401010000_a.down.sql");
+        assert_eq!(
+            diags[0].message,
+            "the file is a symbolic link to `../shared/a.down.sql`, which does not exist"
+        );
+        assert!(!diags[0].help.as_deref().unwrap().contains("permissions"));
+    }
+
+    #[test]
+    fn a_symbolic_link_to_a_folder_inside_is_a_folder() {
+        let shared = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(shared.path(), dir.path().join("shared")).unwrap();
+        std::os::unix::fs::symlink(shared.path(), dir.path().join("202401010000_a.up.sql"))
+            .unwrap();
+        fs::write(dir.path().join("202401010000_a.down.sql"), "").unwrap();
+        let (_, diags) = discover(dir.path(), "m");
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        let link = format!("(a symbolic link to `{}`)", shared.path().display());
+        assert_eq!(
+            messages,
+            [
+                format!("unexpected folder `202401010000_a.up.sql` in the migration folder {link}"),
+                format!("unexpected folder `shared` in the migration folder {link}"),
+                "migration `202401010000_a` has a down file but no up file `202401010000_a.up.sql`"
+                    .into(),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_in_another_case_get_the_lowercase_name_as_help() {
+        let dir = folder(&[
+            ("202401010000_a.UP.SQL", b"SELECT 1;"),
+            ("202401010000_a.Down.Sql", b""),
+            ("202401020000_AddX.up.sql", b"SELECT 1;"),
+        ]);
+        let (_, diags) = discover(dir.path(), "m");
+        let found: Vec<(&str, &str)> = diags
+            .iter()
+            .map(|d| (d.message.as_str(), d.help.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "file name `202401010000_a.Down.Sql` ends in `.Down.Sql`; the suffix must be lowercase: `.down.sql`",
+                    "rename the file to `202401010000_a.down.sql`"
+                ),
+                (
+                    "file name `202401010000_a.UP.SQL` ends in `.UP.SQL`; the suffix must be lowercase: `.up.sql`",
+                    "rename the file to `202401010000_a.up.sql`"
+                ),
+                (
+                    "file name `202401020000_AddX.up.sql` has the name `AddX`; names use only lowercase letters, digits and `_`",
+                    "rename the file to `202401020000_addx.up.sql`"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -49,8 +49,11 @@ pub const MAX_VERSION_DIGITS: usize = 18;
 pub enum NameError {
     /// Not a `.sql` file at all.
     NotSql,
-    /// Ends in `.sql` but not in `.up.sql` or `.down.sql`.
+    /// Ends in `.sql` (in any case) but not in `.up.sql` or `.down.sql`.
     NoDirection,
+    /// Ends in `.up.sql` or `.down.sql` written in another case (the suffix as written,
+    /// `.UP.SQL`).
+    SuffixCase(String),
     /// The version prefix is missing or has the wrong number of digits.
     BadVersion(String),
     /// The name part is empty or has characters outside `[a-z0-9_]`.
@@ -65,6 +68,10 @@ impl NameError {
                 "is not a migration file (expected `.up.sql` or `.down.sql`)".into()
             }
             NameError::NoDirection => "must end in `.up.sql` or `.down.sql`".into(),
+            NameError::SuffixCase(suffix) => format!(
+                "ends in `{suffix}`; the suffix must be lowercase: `{}`",
+                suffix.to_ascii_lowercase()
+            ),
             NameError::BadVersion(v) if v.is_empty() => format!(
                 "must start with a version of {MIN_VERSION_DIGITS} to {MAX_VERSION_DIGITS} digits (YYYYMMDDHHMM) followed by `_`"
             ),
@@ -90,8 +97,20 @@ impl NameError {
 /// assert_eq!(f.direction, Direction::Down);
 /// ```
 pub fn parse_file_name(file_name: &str) -> Result<FileName, NameError> {
+    let lower = file_name.to_ascii_lowercase();
+    for suffix in [".up.sql", ".down.sql"] {
+        if lower.ends_with(suffix) && !file_name.ends_with(suffix) {
+            // ASCII case changes keep byte offsets, so the suffix starts at the same place.
+            let written = &file_name[file_name.len() - suffix.len()..];
+            return Err(NameError::SuffixCase(written.to_string()));
+        }
+    }
     let Some(stem) = file_name.strip_suffix(".sql") else {
-        return Err(NameError::NotSql);
+        return Err(if lower.ends_with(".sql") {
+            NameError::NoDirection
+        } else {
+            NameError::NotSql
+        });
     };
     let (stem, direction) = if let Some(s) = stem.strip_suffix(".up") {
         (s, Direction::Up)
@@ -124,6 +143,19 @@ pub fn parse_file_name(file_name: &str) -> Result<FileName, NameError> {
         name: name.to_string(),
         direction,
     })
+}
+
+/// The name in lowercase, when that is what makes it a valid migration file name
+/// (`202401010000_a.UP.SQL` is meant as `202401010000_a.up.sql`).
+///
+/// ```
+/// use pgshift_core::naming::lowercase_fix;
+/// assert_eq!(lowercase_fix("202401010000_Add_X.Up.Sql").as_deref(), Some("202401010000_add_x.up.sql"));
+/// assert_eq!(lowercase_fix("202401010000_add-x.UP.SQL"), None);
+/// ```
+pub fn lowercase_fix(file_name: &str) -> Option<String> {
+    let lower = file_name.to_ascii_lowercase();
+    (lower != file_name && parse_file_name(&lower).is_ok()).then_some(lower)
 }
 
 /// Files that may sit in a migration folder without being migrations: `README*` and dotfiles.
@@ -177,6 +209,43 @@ mod tests {
             parse_file_name("1234567890123456789_a.up.sql"),
             Err(NameError::BadVersion(_))
         ));
+    }
+
+    #[test]
+    fn a_suffix_in_another_case_is_named_as_such() {
+        for (name, suffix) in [
+            ("202401010000_a.UP.SQL", ".UP.SQL"),
+            ("202401010000_a.Up.Sql", ".Up.Sql"),
+            ("202401010000_a.up.SQL", ".up.SQL"),
+            ("202401010000_a.DOWN.sql", ".DOWN.sql"),
+        ] {
+            assert_eq!(
+                parse_file_name(name),
+                Err(NameError::SuffixCase(suffix.into())),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            NameError::SuffixCase(".Up.Sql".into()).explain(),
+            "ends in `.Up.Sql`; the suffix must be lowercase: `.up.sql`"
+        );
+        // Other `.sql` files are missing the direction, whatever the case of `.sql`.
+        assert_eq!(parse_file_name("schema.SQL"), Err(NameError::NoDirection));
+    }
+
+    #[test]
+    fn names_that_only_need_lowercase_get_the_lowercase_name() {
+        assert_eq!(
+            lowercase_fix("202401010000_a.UP.SQL").as_deref(),
+            Some("202401010000_a.up.sql")
+        );
+        assert_eq!(
+            lowercase_fix("202401010000_AddUsers.down.sql").as_deref(),
+            Some("202401010000_addusers.down.sql")
+        );
+        assert_eq!(lowercase_fix("202401010000_a.up.sql"), None);
+        assert_eq!(lowercase_fix("2024_a.UP.SQL"), None);
+        assert_eq!(lowercase_fix("202401010000_Create-Widgets.up.sql"), None);
     }
 
     #[test]

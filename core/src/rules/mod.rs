@@ -1,8 +1,9 @@
-//! Zero-downtime guardrails. One file per rule, registered in [`RULES`].
+//! Guardrails: checks that an allow comment can turn off for one statement. One file per rule,
+//! registered in [`RULES`].
 //!
-//! A rule looks at one statement of an up file and reports what would break or block
-//! production. Statements on a table created earlier in the same migration are never checked:
-//! nothing can be using that table yet.
+//! A rule looks at one statement and reports what would break or block production. Rules of
+//! [`Category::Breaking`] check up files only, and never a statement on a table created
+//! earlier in the same migration: nothing can be using that table yet.
 
 use crate::pg::ScanToken;
 
@@ -14,6 +15,7 @@ mod drop_column;
 mod drop_table;
 mod rename_column;
 mod rename_table;
+mod session_set;
 
 /// Which switch turns a rule off for a whole build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +24,20 @@ pub enum Category {
     /// Breaks the release that is still running during a deploy. Turned off by
     /// `ALLOW_BREAKING_MIGRATIONS=true`.
     Breaking,
+    /// Leaves something behind that outlives the migration (a setting of the session). Only an
+    /// allow comment turns it off, for one statement.
+    Safety,
+}
+
+impl Category {
+    /// Whether rules of this category check down files too. Breaking-change rules do not: a
+    /// down file is expected to undo things.
+    pub fn checks_down_files(self) -> bool {
+        match self {
+            Category::Breaking => false,
+            Category::Safety => true,
+        }
+    }
 }
 
 /// A guardrail.
@@ -48,6 +64,7 @@ pub static RULES: &[&Rule] = &[
     &rename_table::RULE,
     &rename_column::RULE,
     &change_column_type::RULE,
+    &session_set::RULE,
 ];
 
 /// The ids of every rule.

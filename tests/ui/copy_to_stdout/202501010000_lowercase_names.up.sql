@@ -1,0 +1,2 @@
+UPDATE widgets SET name = lower(name);
+COPY (SELECT id, name FROM widgets) TO STDOUT WITH (FORMAT csv);

@@ -1,0 +1,1 @@
+UPDATE cases SET status = 'closed' WHERE status = 'archived';

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY widgets_by_tenant_and_created_at_for_the_monthly_usage_report_idx;
