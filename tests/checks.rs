@@ -401,3 +401,33 @@ fn the_scratch_reversibility_check_commits_each_step_and_finds_a_bad_down_file()
         .get(0);
     assert_eq!(left, 0, "dropped after a failure too");
 }
+
+#[test]
+fn an_enum_value_used_in_its_own_file_after_a_commit_is_refused_by_test_mode_too() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let mut files = ENUM_SET[..2].to_vec();
+    files.push((
+        "202501020000_archived.up.sql",
+        "ALTER TYPE case_status ADD VALUE 'archived';\nCREATE INDEX CONCURRENTLY cases_id_idx ON cases (id);\nUPDATE cases SET status = 'archived' WHERE id < 0;",
+    ));
+    files.push((
+        "202501020000_archived.down.sql",
+        "DROP INDEX CONCURRENTLY IF EXISTS cases_id_idx;",
+    ));
+    let (_dir, set) = set(&files);
+    let err = Migrator::new(&set).test(&mut client).unwrap_err();
+    assert!(
+        matches!(&err, Error::EnumValueInOneTransaction { used_by, .. } if used_by == "202501020000_archived"),
+        "{err}"
+    );
+    // migrate commits the ADD VALUE before the index build, so the use works there.
+    assert_eq!(
+        Migrator::new(&set)
+            .migrate(&mut client)
+            .unwrap()
+            .applied
+            .len(),
+        2
+    );
+}

@@ -17,7 +17,8 @@ use crate::split::ParsedFile;
 pub struct EnumFacts {
     /// Values its `ALTER TYPE ... ADD VALUE` statements add.
     pub added: Vec<String>,
-    /// Every string constant it contains, unquoted.
+    /// Every string constant its other statements contain, unquoted (those of `ALTER TYPE`,
+    /// `CREATE TYPE` and `COMMENT` name values rather than use them).
     pub strings: BTreeSet<String>,
 }
 
@@ -35,8 +36,17 @@ impl EnumFacts {
             })
             .collect();
         let strings = file
-            .tokens
+            .statements
             .iter()
+            .filter(|s| {
+                !matches!(
+                    s.node,
+                    NodeEnum::AlterEnumStmt(_)
+                        | NodeEnum::CreateEnumStmt(_)
+                        | NodeEnum::CommentStmt(_)
+                )
+            })
+            .flat_map(|s| file.tokens_of(s))
             .filter(|t| t.token == Token::Sconst as i32)
             .filter_map(|t| text.get(t.start as usize..t.end as usize))
             .map(unquote)
@@ -55,7 +65,9 @@ pub struct EnumValueUse {
 }
 
 /// For each migration (given as `(version, facts of its up file)` in version order), the
-/// values it uses that an earlier migration added.
+/// values it uses that it or an earlier migration adds. (A file that adds a value and uses it
+/// after a statement that commits on its own passes the compile-time check, but cannot run
+/// in test mode's single transaction either.)
 pub fn uses_of_added_values(migrations: &[(i64, &EnumFacts)]) -> Vec<Vec<EnumValueUse>> {
     let mut added_by: HashMap<&str, i64> = HashMap::new();
     let mut out = Vec::with_capacity(migrations.len());
@@ -70,10 +82,18 @@ pub fn uses_of_added_values(migrations: &[(i64, &EnumFacts)]) -> Vec<Vec<EnumVal
                 })
             })
             .collect();
-        out.push(uses);
         for value in &facts.added {
             added_by.insert(value, *version);
         }
+        let mut uses: Vec<EnumValueUse> = uses;
+        uses.extend(facts.strings.iter().filter_map(|s| {
+            facts.added.contains(s).then(|| EnumValueUse {
+                added_in: *version,
+                value: s.clone(),
+            })
+        }));
+        uses.dedup();
+        out.push(uses);
     }
     out
 }
@@ -130,6 +150,23 @@ mod tests {
             [],
             "'closed' existed before: only added values count"
         );
+    }
+
+    #[test]
+    fn a_value_used_in_its_own_file_is_a_use_but_its_own_statement_is_not() {
+        let a = facts(
+            "ALTER TYPE s ADD VALUE 'x';\nCREATE INDEX CONCURRENTLY i ON t (a);\nUPDATE t SET s = 'x';",
+        );
+        let uses = uses_of_added_values(&[(7, &a)]);
+        assert_eq!(
+            uses[0],
+            [EnumValueUse {
+                added_in: 7,
+                value: "x".into()
+            }]
+        );
+        let b = facts("ALTER TYPE s ADD VALUE 'y';");
+        assert_eq!(uses_of_added_values(&[(8, &b)])[0], []);
     }
 
     #[test]

@@ -301,12 +301,12 @@ fn run_rewritten(client: &mut Client, job: &Job<'_>, i: usize, sql: &str) -> Res
     )))
 }
 
-/// Refuses a pending set in which a migration uses an enum value that an earlier pending
-/// migration adds: one transaction cannot hold both.
+/// Refuses a pending set in which a migration uses an enum value that it or an earlier
+/// pending migration adds: one transaction cannot hold both.
 fn one_transaction_can_hold(pending: &[&Migration]) -> Result<(), Error> {
     for (i, m) in pending.iter().enumerate() {
         for u in m.enum_value_uses.iter() {
-            if let Some(adder) = pending[..i].iter().find(|p| p.version == u.added_in) {
+            if let Some(adder) = pending[..=i].iter().find(|p| p.version == u.added_in) {
                 return Err(Error::EnumValueInOneTransaction {
                     added_by: adder.id.to_string(),
                     used_by: m.id.to_string(),
