@@ -86,12 +86,16 @@ pub fn uses_of_added_values(migrations: &[(i64, &EnumFacts)]) -> Vec<Vec<EnumVal
             added_by.insert(value, *version);
         }
         let mut uses: Vec<EnumValueUse> = uses;
-        uses.extend(facts.strings.iter().filter_map(|s| {
-            facts.added.contains(s).then(|| EnumValueUse {
-                added_in: *version,
-                value: s.clone(),
-            })
-        }));
+        uses.extend(
+            facts
+                .strings
+                .iter()
+                .filter(|s| facts.added.contains(s))
+                .map(|s| EnumValueUse {
+                    added_in: *version,
+                    value: s.clone(),
+                }),
+        );
         uses.dedup();
         out.push(uses);
     }
