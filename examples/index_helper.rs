@@ -162,16 +162,6 @@ fn scope(option: &str, arg: &str) -> Result<(String, Literal), Failure> {
     let (column, value) = arg
         .split_once('=')
         .ok_or_else(|| Failure::Usage(format!("{option} takes COLUMN=VALUE, not `{arg}`")))?;
-    let literal = if let Some(text) = value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
-        Literal::Text(text.to_string())
-    } else if let Ok(n) = value.parse::<i64>() {
-        Literal::Int(n)
-    } else if value.split('-').count() == 5
-        && value.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
-    {
-        Literal::Uuid(value.to_string())
-    } else {
-        Literal::Text(value.to_string())
-    };
+    let literal = Literal::infer(value);
     Ok((column.to_string(), literal))
 }

@@ -318,6 +318,32 @@ impl Literal {
     }
 }
 
+impl Literal {
+    /// Reads a value as a command line gives it: `'...'` is always text (quotes removed), an
+    /// integer is [`Literal::Int`], hex digits in five dash-separated groups are
+    /// [`Literal::Uuid`] (validated when the spec is built), anything else is text.
+    ///
+    /// ```
+    /// use pgshift::index::Literal;
+    /// assert_eq!(Literal::infer("42"), Literal::Int(42));
+    /// assert_eq!(Literal::infer("'42'"), Literal::Text("42".into()));
+    /// assert_eq!(Literal::infer("open"), Literal::Text("open".into()));
+    /// ```
+    pub fn infer(value: &str) -> Literal {
+        if let Some(text) = value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
+            Literal::Text(text.to_string())
+        } else if let Ok(n) = value.parse::<i64>() {
+            Literal::Int(n)
+        } else if value.split('-').count() == 5
+            && value.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+        {
+            Literal::Uuid(value.to_string())
+        } else {
+            Literal::Text(value.to_string())
+        }
+    }
+}
+
 impl From<i64> for Literal {
     fn from(n: i64) -> Literal {
         Literal::Int(n)
@@ -1095,7 +1121,36 @@ pub fn plan_migration(
     spec: &IndexSpec,
     now: SystemTime,
 ) -> Result<MigrationPair, ScaffoldError> {
+    let version = free_version_in(dir.as_ref(), now)?;
+    Ok(pair(dir.as_ref(), spec, &version))
+}
+
+/// Chooses a pair of any content in `dir`, without writing anything, as [`plan_migration`]
+/// does for an index: version of the minute of `now` (UTC), bumped while taken; files
+/// `VERSION_name.up.sql` / `.down.sql` (`name` is used as given: check it is `[a-z0-9_]+`).
+/// `pgshift new` writes its empty pair with it.
+pub fn plan_pair(
+    dir: impl AsRef<Path>,
+    name: &str,
+    up_sql: impl Into<String>,
+    down_sql: impl Into<String>,
+    now: SystemTime,
+) -> Result<MigrationPair, ScaffoldError> {
     let dir = dir.as_ref();
+    let version = free_version_in(dir, now)?;
+    let id = format!("{version}_{name}");
+    Ok(MigrationPair {
+        version,
+        up_path: dir.join(format!("{id}.up.sql")),
+        up_sql: up_sql.into(),
+        down_path: dir.join(format!("{id}.down.sql")),
+        down_sql: down_sql.into(),
+        id,
+    })
+}
+
+/// The first free `YYYYMMDDHHMM` at or after the minute of `now` among the files of `dir`.
+fn free_version_in(dir: &Path, now: SystemTime) -> Result<String, ScaffoldError> {
     let read_dir = |source| ScaffoldError::ReadDir {
         dir: dir.to_path_buf(),
         source,
@@ -1112,8 +1167,7 @@ pub fn plan_migration(
         .map_err(|_| ScaffoldError::Clock)?
         .as_secs()
         / 60;
-    let version = free_version(minutes as i64, &taken);
-    Ok(pair(dir, spec, &version))
+    Ok(free_version(minutes as i64, &taken))
 }
 
 /// Plans the pair with [`plan_migration`] and writes it with [`MigrationPair::write`].
