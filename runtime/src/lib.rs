@@ -43,6 +43,8 @@ mod report;
 mod rollback;
 mod sql;
 
+#[cfg(feature = "cli")]
+pub mod cli;
 #[cfg(feature = "load")]
 pub mod load;
 

@@ -1,0 +1,284 @@
+//! Writing files: `new` (an empty pair), `init` (the project layout) and `index` (a pair built
+//! by `pgshift::index`). No file is ever overwritten.
+
+use std::path::{Component, Path};
+use std::time::SystemTime;
+
+use clap::Args;
+use pgshift::cli::{Failure, Output};
+use pgshift::index::{self, ActiveFilter, IndexSpec, Literal, Method, MigrationPair};
+
+use crate::Folders;
+use crate::lint::require_folder;
+
+/// A migration name: `[a-z0-9_]+` (the file-name contract).
+pub fn parse_name(name: &str) -> Result<String, String> {
+    let ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(format!(
+            "`{name}` is not a migration name: use lowercase letters, digits and _ (e.g. add_case_priority)"
+        ))
+    }
+}
+
+pub fn new(dir: &Path, name: &str, out: &Output) -> Result<(), Failure> {
+    require_folder(dir)?;
+    let mut pair =
+        index::plan_pair(dir, name, "", "", SystemTime::now()).map_err(scaffold_failure)?;
+    pair.up_sql = format!(
+        "-- {}: what this migration changes.\n\
+         -- Keep it additive (new tables, nullable columns, indexes CONCURRENTLY) so the running\n\
+         -- release keeps working while it deploys. An up file without SQL fails `pgshift lint`.\n",
+        pair.id
+    );
+    pair.down_sql = format!(
+        "-- Undoes {}.up.sql. Left without SQL, the migration cannot be rolled back.\n",
+        pair.id
+    );
+    write(&pair, out)?;
+    out.note("write the SQL of both files, then `pgshift lint` and `pgshift migrate --dry-run`");
+    Ok(())
+}
+
+fn write(pair: &MigrationPair, out: &Output) -> Result<(), Failure> {
+    pair.write().map_err(scaffold_failure)?;
+    out.line(format!("wrote {}", pair.up_path.display()));
+    out.line(format!("wrote {}", pair.down_path.display()));
+    Ok(())
+}
+
+fn scaffold_failure(e: index::ScaffoldError) -> Failure {
+    let mut what = e.to_string();
+    if let Some(source) = std::error::Error::source(&e) {
+        what.push_str(&format!(": {source}"));
+    }
+    match e {
+        index::ScaffoldError::ReadDir { .. } => Failure::runtime(what)
+            .todo("run `pgshift init` to create it, or point --dir at your migration folder"),
+        _ => Failure::runtime(what),
+    }
+}
+
+const BUILD_LINE: &str = "cargo:rerun-if-changed=";
+
+const CONFIG: &str = "\
+# pgshift settings, for reference: pgshift does not read this file yet. Each line shows a
+# default; change it with the flag or environment variable named beside it.
+
+# Where migrations and seeds live (--dir, --seeds-dir).
+# dir = \"db/managed-migrations\"
+# seeds_dir = \"db/managed-seeds\"
+
+# The database (--database-url, else POSTGRES_URL, else DATABASE_URL). Without any, the
+# `pgshift` command uses a local dev cluster it starts from the PostgreSQL server binaries.
+# database_url = \"postgres://app@localhost:5432/app\"
+
+# Schema of the history tables managed_migrations, seed_history, index_build_history (--schema).
+# schema = \"public\"
+
+# Limits of every migration statement (--lock-timeout, --statement-timeout).
+# lock_timeout = \"5s\"
+# statement_timeout = \"10m\"
+
+# Environment switches: ALLOW_BREAKING_MIGRATIONS=true turns breaking-change rules off;
+# INDEX_CONCURRENT=1 builds plain indexes on existing tables CONCURRENTLY.
+";
+
+pub fn init(folders: &Folders, out: &Output) -> Result<(), Failure> {
+    for dir in [&folders.dir, &folders.seeds_dir] {
+        if dir.is_dir() {
+            out.line(format!("exists  {}", dir.display()));
+            continue;
+        }
+        std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(dir.join(".gitkeep"), ""))
+            .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", dir.display())))?;
+        out.line(format!("created {}", dir.display()));
+    }
+    let watched = watched_folder(&folders.dir);
+    let line = format!("println!(\"{BUILD_LINE}{watched}\");");
+    let build = Path::new("build.rs");
+    if build.exists() {
+        let text = std::fs::read_to_string(build).unwrap_or_default();
+        if text.contains(&format!("{BUILD_LINE}{watched}")) {
+            out.line("exists  build.rs (it already watches the folder)");
+        } else {
+            out.line(format!(
+                "build.rs exists: add `{line}` to its main, so cargo rebuilds when a migration file is added"
+            ));
+        }
+    } else if Path::new("Cargo.toml").is_file() {
+        let text = format!(
+            "fn main() {{\n    // Rebuild when a migration or seed is added (embed_migrations!() tracks edits itself).\n    {line}\n}}\n"
+        );
+        create_new(build, &text)?;
+        out.line("created build.rs");
+    } else {
+        out.line(format!(
+            "no Cargo.toml here: in the crate that embeds the migrations, put `{line}` in build.rs's main"
+        ));
+    }
+    let config = Path::new("pgshift.toml");
+    if config.exists() {
+        out.line("exists  pgshift.toml");
+    } else {
+        create_new(config, CONFIG)?;
+        out.line("created pgshift.toml");
+    }
+    out.note("next: `pgshift new NAME` writes a migration pair");
+    Ok(())
+}
+
+/// The folder a build script watches: the first component of a relative migration folder
+/// (`db` for `db/managed-migrations`), else the folder itself.
+fn watched_folder(dir: &Path) -> String {
+    match dir.components().next() {
+        Some(Component::Normal(first)) if dir.is_relative() => first.to_string_lossy().into(),
+        _ => dir.display().to_string(),
+    }
+}
+
+fn create_new(path: &Path, text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))
+}
+
+/// The index builder's options, as flags.
+#[derive(Args, Debug)]
+pub struct IndexArgs {
+    /// The table, SCHEMA.TABLE (no dot: schema public)
+    #[arg(long, value_name = "SCHEMA.TABLE")]
+    pub table: String,
+    /// A key column, in order (repeat for more)
+    #[arg(long = "column", value_name = "COLUMN", required = true)]
+    pub columns: Vec<String>,
+    /// btree, hash, gist, spgist, gin or brin
+    #[arg(long, value_name = "METHOD", value_parser = parse_method)]
+    pub method: Option<Method>,
+    /// A UNIQUE index (btree only)
+    #[arg(long)]
+    pub unique: bool,
+    /// A column stored in the index without being a key (INCLUDE; repeat for more)
+    #[arg(long, value_name = "COLUMN")]
+    pub include: Vec<String>,
+    /// Only rows with COLUMN = VALUE (an integer, a uuid, or text; 'quoted' is always text)
+    #[arg(long, value_name = "COLUMN=VALUE", value_parser = parse_scope)]
+    pub tenant_scope: Option<(String, Literal)>,
+    /// The same, for a case column
+    #[arg(long, value_name = "COLUMN=VALUE", value_parser = parse_scope)]
+    pub case_scope: Option<(String, Literal)>,
+    /// Only rows with COLUMN IS NULL (a soft-delete timestamp)
+    #[arg(long, value_name = "COLUMN")]
+    pub active_only: Option<String>,
+    /// Only rows matching this SQL (not escaped: your own SQL)
+    #[arg(long = "where", value_name = "SQL")]
+    pub where_sql: Option<String>,
+    /// The index name [default: derived from the spec]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Build with a write lock instead of CONCURRENTLY
+    #[arg(long)]
+    pub no_concurrently: bool,
+    /// Print the two files instead of writing them
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn parse_method(s: &str) -> Result<Method, String> {
+    s.parse::<Method>().map_err(|e| e.to_string())
+}
+
+fn parse_scope(arg: &str) -> Result<(String, Literal), String> {
+    let (column, value) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("takes COLUMN=VALUE, not `{arg}`"))?;
+    Ok((column.to_string(), Literal::infer(value)))
+}
+
+impl IndexArgs {
+    /// The spec these flags describe.
+    pub fn spec(&self) -> Result<IndexSpec, index::IndexSpecError> {
+        let (schema, table) = self
+            .table
+            .split_once('.')
+            .unwrap_or(("public", &self.table));
+        let mut b = IndexSpec::on(schema, table);
+        for c in &self.columns {
+            b = b.column(c.clone());
+        }
+        if let Some(m) = self.method {
+            b = b.method(m);
+        }
+        if self.unique {
+            b = b.unique();
+        }
+        for c in &self.include {
+            b = b.include(c.clone());
+        }
+        if let Some((c, v)) = &self.tenant_scope {
+            b = b.tenant_scope(c.clone(), v.clone());
+        }
+        if let Some((c, v)) = &self.case_scope {
+            b = b.case_scope(c.clone(), v.clone());
+        }
+        if let Some(c) = &self.active_only {
+            b = b.active_only(ActiveFilter::DeletedAtIsNull(c.clone()));
+        }
+        if let Some(sql) = &self.where_sql {
+            b = b.where_raw(sql.clone());
+        }
+        if let Some(n) = &self.name {
+            b = b.name(n.clone());
+        }
+        if self.no_concurrently {
+            b = b.concurrently(false);
+        }
+        b.build()
+    }
+}
+
+pub fn index(args: &IndexArgs, dir: &Path, out: &Output) -> Result<(), Failure> {
+    let spec = args.spec().map_err(|e| Failure::usage(e.to_string()))?;
+    require_folder(dir)?;
+    let pair = index::plan_migration(dir, &spec, SystemTime::now()).map_err(scaffold_failure)?;
+    if args.dry_run {
+        out.data(format!(
+            "-- {} (not written: --dry-run)\n{}\n-- {} (not written: --dry-run)\n{}",
+            pair.up_path.display(),
+            pair.up_sql.trim_end(),
+            pair.down_path.display(),
+            pair.down_sql.trim_end()
+        ));
+        return Ok(());
+    }
+    write(&pair, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_file_contract() {
+        assert!(parse_name("add_case_priority2").is_ok());
+        for bad in ["", "Add", "a-b", "a b", "é"] {
+            assert!(parse_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_build_script_watches_the_top_folder() {
+        assert_eq!(watched_folder(Path::new("db/managed-migrations")), "db");
+        assert_eq!(watched_folder(Path::new("migrations")), "migrations");
+    }
+}
