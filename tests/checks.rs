@@ -431,3 +431,22 @@ fn an_enum_value_used_in_its_own_file_after_a_commit_is_refused_by_test_mode_too
         2
     );
 }
+
+#[test]
+fn the_scratch_reversibility_check_ignores_the_index_build_history_table() {
+    let db = TestDb::new();
+    let mut files = BASIC[..2].to_vec();
+    files.push((
+        "202501020000_tenant_name_idx.up.sql",
+        "CREATE INDEX CONCURRENTLY tenants_name_idx ON tenants (name);",
+    ));
+    files.push((
+        "202501020000_tenant_name_idx.down.sql",
+        "DROP INDEX CONCURRENTLY tenants_name_idx;",
+    ));
+    let (_dir, migrations) = set(&files);
+    let checked = Migrator::new(&migrations)
+        .check_reversible_in_scratch_database(db.url())
+        .unwrap();
+    assert_eq!(checked.len(), 2);
+}

@@ -120,11 +120,19 @@ impl Migrator<'_> {
     /// commits. Returns the ids checked.
     pub fn check_reversible_in_scratch_database(&self, url: &str) -> Result<Vec<String>, Error> {
         self.in_scratch_database(url, |migrator, client| {
-            // The history table appears with the first migration: not part of the comparison.
-            let history = format!(" {}", migrator.names.display());
+            // pgshift's own tables appear with the first migration (the history) or the first
+            // concurrent index build (its attempts): not part of the comparison.
+            let own = [
+                format!(" {}", migrator.names.display()),
+                format!(
+                    " {}.{}",
+                    migrator.names.schema,
+                    crate::indexing::BUILD_TABLE
+                ),
+            ];
             let schema = |client: &mut Client| -> Result<Vec<String>, Error> {
                 let mut lines = snapshot(client)?;
-                lines.retain(|l| !l.contains(&history));
+                lines.retain(|l| !own.iter().any(|t| l.contains(t.as_str())));
                 Ok(lines)
             };
             let mut checked = Vec::new();
