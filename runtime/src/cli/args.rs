@@ -30,6 +30,10 @@ pub struct Options {
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
     pub statement_timeout: Option<Duration>,
 
+    /// Retries of a migration after a lock timeout, with a growing delay [default: 3]
+    #[arg(long, global = true, value_name = "N")]
+    pub lock_retries: Option<u32>,
+
     /// Print only errors (and the data a command was asked for)
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -52,6 +56,9 @@ impl Options {
         }
         if let Some(timeout) = self.statement_timeout {
             migrator = migrator.statement_timeout(timeout);
+        }
+        if let Some(retries) = self.lock_retries {
+            migrator = migrator.lock_retries(retries);
         }
         migrator
     }
