@@ -248,7 +248,10 @@ impl IndexArgs {
 }
 
 pub fn index(args: &IndexArgs, dir: &Path, out: &Output) -> Result<(), Failure> {
-    let spec = args.spec().map_err(|e| Failure::usage(e.to_string()))?;
+    let spec = args.spec().map_err(|e| {
+        Failure::usage(format!("the index cannot be built as asked: {e}"))
+            .todo("change the flags (`pgshift index --help` lists them)")
+    })?;
     require_folder(dir)?;
     let pair = index::plan_migration(dir, &spec, SystemTime::now()).map_err(scaffold_failure)?;
     if args.dry_run {

@@ -81,7 +81,7 @@ pub enum Command {
     /// Roll back the newest migration, or more
     Rollback {
         /// How many of the newest applied migrations to roll back [default: 1]
-        #[arg(long, value_name = "N", conflicts_with = "to", value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, value_name = "N", conflicts_with = "to", value_parser = parse_steps)]
         steps: Option<u64>,
         /// Roll back every migration applied after this one (id or version); it stays applied
         #[arg(long, value_name = "ID")]
@@ -150,6 +150,16 @@ pub struct Ops {
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// A number of migrations, 1 or more.
+fn parse_steps(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of migrations: give 1 or more"
+        )),
+    }
 }
 
 /// Parses a duration as people write one: `500ms`, `5s`, `10m`, `1h`, or `0` (no limit).
