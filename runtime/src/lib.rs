@@ -24,9 +24,10 @@
 //! }
 //! ```
 //!
-//! With the `cli` feature, the `cli` module gives the application's own binary the operator commands
-//! (`myapp db migrate`, `db rollback --steps 1`, `db status --format json`, `db test`) over
-//! the embedded set; they are the commands of the `pgshift` binary (crate `pgshift-cli`).
+//! With the `cli` feature, the `cli` module gives the application's own binary the operator
+//! commands (`myapp db migrate`, `db rollback --steps 1`, `db status --format json`,
+//! `db test`) over the embedded set; they are the commands of the `pgshift` binary (crate
+//! `pgshift-cli`).
 //!
 //! Logging goes through the [`log`] facade (one line per applied migration with its duration);
 //! this crate never installs a logger.
