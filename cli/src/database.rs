@@ -35,7 +35,7 @@ pub fn run(
 
 /// The folder as a migration set, or its problems printed and a validation failure.
 fn load(dir: &Path, out: &Output) -> Result<Migrations, Failure> {
-    let display = dir.display().to_string();
+    let display = lint::display(dir);
     lint::require_folder(dir)?;
     match pgshift::load::load_dir(dir, &display, &pgshift_core::Options::from_env()) {
         Ok((migrations, advice)) => {

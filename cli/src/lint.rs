@@ -31,6 +31,15 @@ pub enum LintFormat {
     Github,
 }
 
+/// A folder as messages name it: as the user wrote it, without a trailing `/`.
+pub fn display(dir: &Path) -> String {
+    let text = dir.display().to_string();
+    match text.trim_end_matches('/') {
+        "" => text,
+        trimmed => trimmed.to_string(),
+    }
+}
+
 /// A missing migration folder, as a failure (exit 3).
 pub fn require_folder(dir: &Path) -> Result<(), Failure> {
     if dir.is_dir() {
@@ -59,7 +68,7 @@ pub fn run(args: &LintArgs, default_dir: &Path, out: &Output) -> Result<(), Fail
     let mut findings = Vec::new();
     let mut migrations = 0;
     for path in &paths {
-        let analysis = pgshift_core::analyze_dir(path, &path.display().to_string(), &options);
+        let analysis = pgshift_core::analyze_dir(path, &display(path), &options);
         migrations += analysis.migrations.len();
         findings.extend(analysis.diagnostics);
     }
@@ -79,7 +88,7 @@ pub fn run(args: &LintArgs, default_dir: &Path, out: &Output) -> Result<(), Fail
     }
     let folders = paths
         .iter()
-        .map(|p| p.display().to_string())
+        .map(|p| display(p))
         .collect::<Vec<_>>()
         .join(", ");
     if errors > 0 {
@@ -191,6 +200,15 @@ mod tests {
             github(&d),
             "::error file=db/a%2Cb%3Ac.up.sql,line=3,col=7,title=pgshift drop-column::100%25 gone%0Areally%0Ahelp: do this"
         );
+    }
+
+    #[test]
+    fn folders_are_named_as_written_without_a_trailing_slash() {
+        assert_eq!(
+            display(Path::new("db/managed-migrations/")),
+            "db/managed-migrations"
+        );
+        assert_eq!(display(Path::new("/")), "/");
     }
 
     #[test]

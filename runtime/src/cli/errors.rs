@@ -74,13 +74,20 @@ impl Failure {
         ExitCode::from(self.code())
     }
 
-    /// A failure of `test`: a migration that fails there fails validation (exit 3).
+    /// A failure of `test`: a migration that fails there fails validation (exit 3), and
+    /// nothing outside the throwaway database changed.
     pub(crate) fn from_test(e: Error) -> Self {
-        let failed_statement = matches!(&e, Error::Migration(_))
-            || matches!(&e, Error::Scratch { source, .. } if matches!(**source, Error::Migration(_)));
+        let file = match &e {
+            Error::Migration(m) => Some(m.file.clone()),
+            _ => None,
+        };
         let mut f = Failure::from(e);
-        if failed_statement {
+        if let Some(file) = file {
             f.kind = FailureKind::Validation;
+            f.what = format!("in the throwaway database (dropped again): {}", f.what);
+            f.todo = Some(format!(
+                "fix {file}, then test again; the database of the URL was not changed"
+            ));
         }
         f
     }
