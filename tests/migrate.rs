@@ -624,3 +624,40 @@ fn rows_with_byte_checksums_from_before_are_accepted_and_upgraded() {
         "rewritten so the one-query boot matches again"
     );
 }
+
+#[test]
+fn progress_reports_each_pending_migration_starting_then_finishing() {
+    let db = TestDb::new();
+    let (_dir, migrations) = common::set(common::BASIC);
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = events.clone();
+    Migrator::new(&migrations)
+        .on_progress(move |p| {
+            let line = match p {
+                pgshift::Progress::Started { id, number, total } => {
+                    format!("start {number}/{total} {id}")
+                }
+                pgshift::Progress::Finished {
+                    id, number, total, ..
+                } => {
+                    format!("done {number}/{total} {id}")
+                }
+                _ => "other".into(),
+            };
+            seen.lock().unwrap().push(line);
+        })
+        .migrate(&mut db.connect())
+        .unwrap();
+    let ids: Vec<&str> = migrations.iter().map(|m| m.id.as_ref()).collect();
+    let expected: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .flat_map(|(i, id)| {
+            [
+                format!("start {}/3 {id}", i + 1),
+                format!("done {}/3 {id}", i + 1),
+            ]
+        })
+        .collect();
+    assert_eq!(*events.lock().unwrap(), expected);
+}

@@ -769,3 +769,58 @@ fn without_a_url_the_local_dev_cluster_is_used_and_reused() {
         std::panic::resume_unwind(panic);
     }
 }
+
+#[test]
+fn a_progress_bar_is_drawn_on_a_terminal_only() {
+    let db = TestDb::new();
+    let files: Vec<(String, String)> = (1..=4)
+        .flat_map(|i| {
+            [
+                (
+                    format!("20250101000{i}_t{i}.up.sql"),
+                    format!("CREATE TABLE t{i} (id int);"),
+                ),
+                (
+                    format!("20250101000{i}_t{i}.down.sql"),
+                    format!("DROP TABLE t{i};"),
+                ),
+            ]
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = folder(&refs);
+    // Not a terminal: no bar, no carriage returns.
+    let run = pgshift(
+        &db,
+        &["migrate", "--dir", path(&dir), "--to", "202501010001"],
+    )
+    .expect(0);
+    assert!(
+        !run.all().contains('\r') && !run.all().contains("[#"),
+        "{}",
+        run.all()
+    );
+    // A terminal (util-linux `script` gives the command a pseudo-terminal), and 3 to apply:
+    // the bar shows from 3 migrations on, or once one runs for a second.
+    let command = format!(
+        "'{}' migrate --dir '{}' --database-url '{}'",
+        env!("CARGO_BIN_EXE_pgshift"),
+        path(&dir),
+        db.url()
+    );
+    let output = Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("util-linux `script` runs the command on a pseudo-terminal");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("\r\x1b[2K[########################] 3/3"),
+        "{text:?}"
+    );
+    assert!(text.contains("3 migration(s) applied in "), "{text:?}");
+}

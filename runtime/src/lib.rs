@@ -44,6 +44,7 @@ mod locate;
 mod lock;
 mod migration;
 mod migrator;
+mod progress;
 mod report;
 mod rollback;
 mod sql;
@@ -65,6 +66,7 @@ pub use migrator::{
     DEFAULT_ADVISORY_LOCK_TIMEOUT, DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_RETRY_DELAY,
     DEFAULT_STATEMENT_TIMEOUT, MAX_RETRY_DELAY, Migrator, Rollback, UnknownMigrations,
 };
+pub use progress::Progress;
 pub use report::{
     Applied, DownSource, IndexBuild, MigrationState, Plan, PlannedMigration, PlannedStatement,
     PlannedStep, Report, RollbackReport, RolledBack, Status, StatusEntry,

@@ -37,6 +37,7 @@ use crate::execute::{self, Job, Settings};
 use crate::history::{self, HistoryRow, Names, RowState, Summary};
 use crate::lock::{LockGuard, lock_key};
 use crate::migration::{Migration, Migrations, Script};
+use crate::progress::Progress;
 use crate::report::*;
 
 /// What to do when the database has migrations the binary does not know.
@@ -85,6 +86,7 @@ pub struct Migrator<'m> {
     pub(crate) force_irreversible: bool,
     /// With `INDEX_CONCURRENT=1`: the migrations whose scripts change, as they then run.
     concurrent: Option<std::sync::Arc<HashMap<i64, Migration>>>,
+    progress: crate::progress::Observer,
 }
 
 /// Default `lock_timeout`: how long one DDL statement may wait for its table lock. While it
@@ -123,6 +125,7 @@ impl<'m> Migrator<'m> {
             unknown: UnknownMigrations::Warn,
             force_irreversible: false,
             concurrent: None,
+            progress: Default::default(),
         }
         .index_concurrent(std::env::var("INDEX_CONCURRENT").is_ok_and(|v| is_on(&v)))
     }
@@ -210,6 +213,13 @@ impl<'m> Migrator<'m> {
     /// Apply only up to and including this migration (id or version).
     pub fn target(mut self, target: impl Into<String>) -> Self {
         self.target = Some(target.into());
+        self
+    }
+
+    /// Calls `f` as `migrate` starts and finishes each pending migration (progress displays;
+    /// `log` gets the same news as text).
+    pub fn on_progress(mut self, f: impl Fn(Progress<'_>) + Send + Sync + 'static) -> Self {
+        self.progress = crate::progress::Observer::new(f);
         self
     }
 
@@ -309,6 +319,12 @@ impl<'m> Migrator<'m> {
                 );
             }
             let synchronous = i + 1 == pending.len();
+            let (number, total) = (i + 1, pending.len());
+            self.progress.emit(Progress::Started {
+                id: &m.id,
+                number,
+                total,
+            });
             match execute::apply(
                 client,
                 &self.names,
@@ -320,6 +336,12 @@ impl<'m> Migrator<'m> {
             ) {
                 Ok(outcome) => {
                     log::info!("applied {} in {} ms", m.id, outcome.duration.as_millis());
+                    self.progress.emit(Progress::Finished {
+                        id: &m.id,
+                        number,
+                        total,
+                        duration: outcome.duration,
+                    });
                     report.applied.push(Applied {
                         id: m.id.to_string(),
                         duration: outcome.duration,

@@ -7,6 +7,7 @@ use super::args::{Command, Format, Options};
 use super::errors::Failure;
 use super::json;
 use super::output::{Output, Style};
+use super::progress::Bar;
 use crate::connect::{connect, url_from_env};
 use crate::error::redact;
 use crate::migration::Migrations;
@@ -44,7 +45,13 @@ pub fn execute(
                 print_plan(out, &migrator.plan(&mut client)?);
             } else {
                 let started = Instant::now();
-                let report = migrator.migrate(&mut client)?;
+                let report = if out.shows_progress() {
+                    // Dropped (its line cleared) before the report or the error is printed.
+                    let bar = Bar::start();
+                    migrator.on_progress(bar.observer()).migrate(&mut client)?
+                } else {
+                    migrator.migrate(&mut client)?
+                };
                 print_report(out, &report, started.elapsed());
             }
         }

@@ -30,6 +30,7 @@ mod commands;
 mod errors;
 mod json;
 mod output;
+mod progress;
 
 use std::process::ExitCode;
 

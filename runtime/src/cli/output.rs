@@ -42,6 +42,7 @@ pub struct Output {
     verbose: u8,
     stdout_color: bool,
     stderr_color: bool,
+    stderr_tty: bool,
 }
 
 /// Whether colours are allowed at all: `NO_COLOR` unset or empty (<https://no-color.org>).
@@ -53,11 +54,13 @@ impl Output {
     /// Output for these options: `-q` keeps only errors and requested data, `-v` adds notes.
     pub fn new(options: &Options) -> Self {
         let allowed = colors_allowed();
+        let stderr_tty = std::io::stderr().is_terminal();
         Output {
             quiet: options.quiet,
             verbose: options.verbose,
             stdout_color: allowed && std::io::stdout().is_terminal(),
-            stderr_color: allowed && std::io::stderr().is_terminal(),
+            stderr_color: allowed && stderr_tty,
+            stderr_tty,
         }
     }
 
@@ -69,6 +72,12 @@ impl Output {
     /// How many `-v` were given.
     pub fn verbosity(&self) -> u8 {
         self.verbose
+    }
+
+    /// Whether a progress bar may be drawn: stderr is a terminal, no `-q`, no `-v` (which
+    /// prints each step as a line instead).
+    pub fn shows_progress(&self) -> bool {
+        self.stderr_tty && !self.quiet && self.verbose == 0
     }
 
     /// `text` in `style` when stdout is a terminal and colours are allowed.
@@ -139,6 +148,7 @@ impl Output {
             (false, _) => log::LevelFilter::Debug,
         };
         LOGGER_COLOR.store(self.stderr_color, Ordering::Relaxed);
+        LOGGER_TTY.store(self.stderr_tty, Ordering::Relaxed);
         if log::set_logger(&LOGGER).is_ok() {
             log::set_max_level(level);
         }
@@ -154,6 +164,8 @@ fn paint(on: bool, style: Style, text: &str) -> String {
 }
 
 static LOGGER_COLOR: AtomicBool = AtomicBool::new(false);
+/// On a terminal a record first clears the line, where a progress bar may stand.
+static LOGGER_TTY: AtomicBool = AtomicBool::new(false);
 static LOGGER: StderrLogger = StderrLogger;
 
 struct StderrLogger;
@@ -174,7 +186,12 @@ impl log::Log for StderrLogger {
             log::Level::Info => paint(color, Style::Dim, "  >"),
             _ => paint(color, Style::Dim, "  debug:"),
         };
-        eprintln!("{prefix} {}", record.args());
+        let clear = if LOGGER_TTY.load(Ordering::Relaxed) {
+            "\r\x1b[2K"
+        } else {
+            ""
+        };
+        eprintln!("{clear}{prefix} {}", record.args());
     }
 
     fn flush(&self) {}
