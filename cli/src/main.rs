@@ -64,7 +64,7 @@ enum Command {
     /// Create db/managed-migrations, db/managed-seeds, the build-script line and pgshift.toml
     Init,
     /// Write a migration pair that builds an index (CONCURRENTLY by default) and drops it
-    Index(Box<scaffold::IndexArgs>),
+    Index(Box<pgshift::cli::IndexArgs>),
     // Plug-in point: `baseline [--to ID]` and `convert --from diesel|sqlx|refinery SRC` go here.
 }
 

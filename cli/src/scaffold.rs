@@ -4,9 +4,8 @@
 use std::path::{Component, Path};
 use std::time::SystemTime;
 
-use clap::Args;
-use pgshift::cli::{Failure, Output};
-use pgshift::index::{self, ActiveFilter, IndexSpec, Literal, Method, MigrationPair};
+use pgshift::cli::{Failure, IndexArgs, Output};
+use pgshift::index::{self, MigrationPair};
 
 use crate::Folders;
 use crate::lint::require_folder;
@@ -28,8 +27,7 @@ pub fn parse_name(name: &str) -> Result<String, String> {
 
 pub fn new(dir: &Path, name: &str, out: &Output) -> Result<(), Failure> {
     require_folder(dir)?;
-    let mut pair =
-        index::plan_pair(dir, name, "", "", SystemTime::now()).map_err(scaffold_failure)?;
+    let mut pair = index::plan_pair(dir, name, "", "", SystemTime::now())?;
     pair.up_sql = format!(
         "-- {}: what this migration changes.\n\
          -- Keep it additive (new tables, nullable columns, indexes CONCURRENTLY) so the running\n\
@@ -46,22 +44,10 @@ pub fn new(dir: &Path, name: &str, out: &Output) -> Result<(), Failure> {
 }
 
 fn write(pair: &MigrationPair, out: &Output) -> Result<(), Failure> {
-    pair.write().map_err(scaffold_failure)?;
+    pair.write()?;
     out.line(format!("wrote {}", pair.up_path.display()));
     out.line(format!("wrote {}", pair.down_path.display()));
     Ok(())
-}
-
-fn scaffold_failure(e: index::ScaffoldError) -> Failure {
-    let mut what = e.to_string();
-    if let Some(source) = std::error::Error::source(&e) {
-        what.push_str(&format!(": {source}"));
-    }
-    match e {
-        index::ScaffoldError::ReadDir { .. } => Failure::runtime(what)
-            .todo("run `pgshift init` to create it, or point --dir at your migration folder"),
-        _ => Failure::runtime(what),
-    }
 }
 
 const BUILD_LINE: &str = "cargo:rerun-if-changed=";
@@ -153,118 +139,10 @@ fn create_new(path: &Path, text: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))
 }
 
-/// The index builder's options, as flags.
-#[derive(Args, Debug)]
-pub struct IndexArgs {
-    /// The table, SCHEMA.TABLE (no dot: schema public)
-    #[arg(long, value_name = "SCHEMA.TABLE")]
-    pub table: String,
-    /// A key column, in order (repeat for more)
-    #[arg(long = "column", value_name = "COLUMN", required = true)]
-    pub columns: Vec<String>,
-    /// btree, hash, gist, spgist, gin or brin
-    #[arg(long, value_name = "METHOD", value_parser = parse_method)]
-    pub method: Option<Method>,
-    /// A UNIQUE index (btree only)
-    #[arg(long)]
-    pub unique: bool,
-    /// A column stored in the index without being a key (INCLUDE; repeat for more)
-    #[arg(long, value_name = "COLUMN")]
-    pub include: Vec<String>,
-    /// Only rows with COLUMN = VALUE (an integer, a uuid, or text; 'quoted' is always text)
-    #[arg(long, value_name = "COLUMN=VALUE", value_parser = parse_scope)]
-    pub tenant_scope: Option<(String, Literal)>,
-    /// The same, for a case column
-    #[arg(long, value_name = "COLUMN=VALUE", value_parser = parse_scope)]
-    pub case_scope: Option<(String, Literal)>,
-    /// Only rows with COLUMN IS NULL (a soft-delete timestamp)
-    #[arg(long, value_name = "COLUMN")]
-    pub active_only: Option<String>,
-    /// Only rows matching this SQL (not escaped: your own SQL)
-    #[arg(long = "where", value_name = "SQL")]
-    pub where_sql: Option<String>,
-    /// The index name [default: derived from the spec]
-    #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
-    /// Build with a write lock instead of CONCURRENTLY
-    #[arg(long)]
-    pub no_concurrently: bool,
-    /// Print the two files instead of writing them
-    #[arg(long)]
-    pub dry_run: bool,
-}
-
-fn parse_method(s: &str) -> Result<Method, String> {
-    s.parse::<Method>().map_err(|e| e.to_string())
-}
-
-fn parse_scope(arg: &str) -> Result<(String, Literal), String> {
-    let (column, value) = arg
-        .split_once('=')
-        .ok_or_else(|| format!("takes COLUMN=VALUE, not `{arg}`"))?;
-    Ok((column.to_string(), Literal::infer(value)))
-}
-
-impl IndexArgs {
-    /// The spec these flags describe.
-    pub fn spec(&self) -> Result<IndexSpec, index::IndexSpecError> {
-        let (schema, table) = self
-            .table
-            .split_once('.')
-            .unwrap_or(("public", &self.table));
-        let mut b = IndexSpec::on(schema, table);
-        for c in &self.columns {
-            b = b.column(c.clone());
-        }
-        if let Some(m) = self.method {
-            b = b.method(m);
-        }
-        if self.unique {
-            b = b.unique();
-        }
-        for c in &self.include {
-            b = b.include(c.clone());
-        }
-        if let Some((c, v)) = &self.tenant_scope {
-            b = b.tenant_scope(c.clone(), v.clone());
-        }
-        if let Some((c, v)) = &self.case_scope {
-            b = b.case_scope(c.clone(), v.clone());
-        }
-        if let Some(c) = &self.active_only {
-            b = b.active_only(ActiveFilter::DeletedAtIsNull(c.clone()));
-        }
-        if let Some(sql) = &self.where_sql {
-            b = b.where_raw(sql.clone());
-        }
-        if let Some(n) = &self.name {
-            b = b.name(n.clone());
-        }
-        if self.no_concurrently {
-            b = b.concurrently(false);
-        }
-        b.build()
-    }
-}
-
+/// `pgshift index`: the library's scaffolding, into the migration folder.
 pub fn index(args: &IndexArgs, dir: &Path, out: &Output) -> Result<(), Failure> {
-    let spec = args.spec().map_err(|e| {
-        Failure::usage(format!("the index cannot be built as asked: {e}"))
-            .todo("change the flags (`pgshift index --help` lists them)")
-    })?;
     require_folder(dir)?;
-    let pair = index::plan_migration(dir, &spec, SystemTime::now()).map_err(scaffold_failure)?;
-    if args.dry_run {
-        out.data(format!(
-            "-- {} (not written: --dry-run)\n{}\n-- {} (not written: --dry-run)\n{}",
-            pair.up_path.display(),
-            pair.up_sql.trim_end(),
-            pair.down_path.display(),
-            pair.down_sql.trim_end()
-        ));
-        return Ok(());
-    }
-    write(&pair, out)
+    args.scaffold(dir, out)
 }
 
 #[cfg(test)]

@@ -183,6 +183,20 @@ impl From<Error> for Failure {
     }
 }
 
+impl From<crate::index::ScaffoldError> for Failure {
+    fn from(e: crate::index::ScaffoldError) -> Self {
+        let mut what = e.to_string();
+        if let Some(source) = std::error::Error::source(&e) {
+            what.push_str(&format!(": {source}"));
+        }
+        match e {
+            crate::index::ScaffoldError::ReadDir { .. } => Failure::runtime(what)
+                .todo("create the migration folder (`pgshift init`), or point --dir at it"),
+            _ => Failure::runtime(what),
+        }
+    }
+}
+
 /// A connection failure, told apart: bad URL, wrong password, no such database, unreachable.
 fn connect_failure(target: &str, source: &postgres::Error) -> Failure {
     let cause = describe(source);

@@ -28,6 +28,7 @@
 mod args;
 mod commands;
 mod errors;
+mod index_args;
 mod json;
 mod output;
 mod progress;
@@ -39,6 +40,7 @@ use clap::Parser;
 pub use args::{Command, Format, Ops, Options, parse_duration};
 pub use commands::execute;
 pub use errors::{Failure, FailureKind};
+pub use index_args::IndexArgs;
 pub use json::{status as status_json, string as json_string};
 pub use output::{Output, Style};
 
