@@ -284,3 +284,33 @@ fn a_progress_bar_is_drawn_on_a_terminal_only() {
     );
     assert!(text.contains("3 migration(s) applied in "), "{text:?}");
 }
+
+#[test]
+fn schema_and_timeouts_reach_the_migrator() {
+    let db = TestDb::new();
+    let run = pgshift(
+        &db,
+        &[
+            "migrate",
+            "--dry-run",
+            "--lock-timeout",
+            "750ms",
+            "--statement-timeout",
+            "2m",
+            "--lock-retries",
+            "1",
+        ],
+    )
+    .expect(0);
+    assert!(
+        run.stdout
+            .contains("lock_timeout 750 ms and statement_timeout 120000 ms, 1 retries"),
+        "{}",
+        run.stdout
+    );
+    pgshift(&db, &["migrate", "--schema", "ops"]).expect(0);
+    assert!(table_exists(&db, "ops.managed_migrations"));
+    assert!(!table_exists(&db, "public.managed_migrations"));
+    let status = json(&pgshift(&db, &["status", "--format", "json", "--schema", "ops"]).expect(0));
+    assert_eq!(status["summary"]["applied"], 5);
+}
