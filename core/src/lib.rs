@@ -37,6 +37,7 @@ pub mod enums;
 pub mod naming;
 pub mod pg;
 pub mod rules;
+pub mod seeds;
 pub mod source;
 pub mod split;
 

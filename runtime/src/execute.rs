@@ -204,10 +204,11 @@ impl Job<'_> {
                 m.version
             ),
             Direction::Down => "SELECT 1".to_string(),
+            Direction::Seed => crate::seed::record_sql(names, m, ms),
         }
     }
 
-    fn run(
+    pub(crate) fn run(
         &self,
         client: &mut Client,
         from: usize,

@@ -27,6 +27,8 @@ use crate::sql::{ident, literal};
 
 /// The history table's name (the schema is configurable).
 pub const TABLE: &str = "managed_migrations";
+/// The seed history table's name (in the migrator's schema).
+pub const SEED_TABLE: &str = "seed_history";
 
 /// The history table format this version writes (kept in the table's comment).
 pub const FORMAT: u32 = 1;
@@ -95,6 +97,8 @@ pub(crate) struct Names {
     pub table: String,
     /// `"schema"."managed_migrations"`
     pub qualified: String,
+    /// `"schema"."seed_history"`
+    pub seeds_qualified: String,
 }
 
 impl Names {
@@ -103,6 +107,7 @@ impl Names {
             schema: schema.to_string(),
             table: TABLE.to_string(),
             qualified: format!("{}.{}", ident(schema), ident(TABLE)),
+            seeds_qualified: format!("{}.{}", ident(schema), ident(SEED_TABLE)),
         }
     }
 

@@ -27,6 +27,7 @@
 //! Logging goes through the [`log`] facade (one line per applied migration with its duration);
 //! this crate never installs a logger.
 
+pub mod backup;
 mod check;
 mod connect;
 mod error;
@@ -41,6 +42,7 @@ mod migration;
 mod migrator;
 mod report;
 mod rollback;
+mod seed;
 mod sql;
 
 #[cfg(feature = "load")]
@@ -62,6 +64,8 @@ pub use report::{
     Applied, DownSource, IndexBuild, MigrationState, Plan, PlannedMigration, PlannedStatement,
     PlannedStep, Report, RollbackReport, RolledBack, Status, StatusEntry,
 };
+
+pub use seed::{AppliedSeed, Seed, SeedReport, Seeds};
 
 pub use postgres;
 
@@ -91,9 +95,27 @@ pub use postgres;
 /// (for test harnesses that build elsewhere, like trybuild).
 pub use pgshift_macros::embed_migrations;
 
+/// Embeds a seed folder, checked at compile time.
+///
+/// `embed_seeds!()` reads `db/managed-seeds` relative to the crate's `Cargo.toml`;
+/// `embed_seeds!("path")` another folder. Seeds are the folder's `*.sql` files (named
+/// `[a-z0-9_]+.sql`), applied in file-name order by [`Migrator::seed`]:
+///
+/// ```
+/// static SEEDS: pgshift::Seeds = pgshift::embed_seeds!("../db/managed-seeds");
+/// assert_eq!(SEEDS.as_slice()[0].name, "001_demo_tenants");
+/// ```
+///
+/// Checked like migrations: file names, UTF-8, PostgreSQL's grammar (errors at
+/// `path:line:column`), no transaction control, and no statement that cannot run inside a
+/// transaction (each seed is applied and recorded atomically). The zero-downtime guardrails
+/// do not apply: seeds write data, not schema.
+pub use pgshift_macros::embed_seeds;
+
 #[doc(hidden)]
 pub mod __private {
     pub use crate::migration::{
         EnumValueUse, Migration, Migrations, Script, Statement, StatementKind, TransactionMode,
     };
+    pub use crate::seed::{Seed, Seeds};
 }

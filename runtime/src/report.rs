@@ -369,6 +369,8 @@ pub struct Plan {
     pub migrations: Vec<PlannedMigration>,
     /// Migrations in the database unknown to this binary.
     pub unknown: Vec<HistoryRow>,
+    /// The backup that would run first (`pg_dump to <path>`), when there is work and one is set.
+    pub backup: Option<String>,
 }
 
 impl fmt::Display for Plan {
@@ -388,6 +390,9 @@ impl fmt::Display for Plan {
                 self.statement_timeout.as_millis(),
                 self.lock_retries
             )?;
+        }
+        if let Some(backup) = &self.backup {
+            write!(f, "\nwould back up first: {backup}")?;
         }
         for m in &self.migrations {
             write!(f, "\n\n{} ({})", m.id, m.file)?;
