@@ -31,6 +31,7 @@ pub mod allow;
 pub mod analyze;
 pub mod checksum;
 pub mod classify;
+pub mod convert;
 pub mod diagnostic;
 pub mod discover;
 pub mod enums;

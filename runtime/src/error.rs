@@ -197,6 +197,15 @@ pub enum Error {
     #[error("{0}")]
     Backup(#[from] crate::backup::BackupError),
 
+    /// The other tool's history cannot be imported.
+    #[error("cannot import the history of `{tool}`: {what}")]
+    Import {
+        /// The other tool's history table.
+        tool: &'static str,
+        /// Why, and what to do.
+        what: String,
+    },
+
     /// Any other database error, with what pgshift was doing.
     #[error("database error while {context}: {}", describe(source))]
     Database {
@@ -397,7 +406,7 @@ impl MigrationError {
 const LISTED: usize = 6;
 
 /// `a, b, c, … 94 more …, x, y, z` for long lists of migration ids.
-fn capped(ids: &[String]) -> String {
+pub(crate) fn capped(ids: &[String]) -> String {
     if ids.len() <= LISTED + 2 {
         return ids.join(", ");
     }

@@ -212,6 +212,23 @@ COMMENT ON TABLE {t} IS {c};\n",
         )
     }
 
+    /// Records `m` as applied without running it (a baseline or an import): `steps_done` is
+    /// `mark` (negative), `execution_ms` 0; an existing row is left alone.
+    pub fn insert_recorded_sql(&self, m: &Migration, mark: i32) -> String {
+        format!(
+            "INSERT INTO {t} (version, name, checksum, state, steps_done, execution_ms, down_sql, down_checksum, down_steps, pgshift_version) \
+             VALUES ({v}, {n}, {c}, 'applied', {mark}, 0, {ds}, {dc}, {dp}, {pv}) ON CONFLICT (version) DO NOTHING",
+            t = self.qualified,
+            v = m.version,
+            n = literal(&m.name),
+            c = literal(m.checksum()),
+            ds = literal(&m.down.sql),
+            dc = literal(&m.down.checksum),
+            dp = literal(&encode_steps(&m.down)),
+            pv = literal(env!("CARGO_PKG_VERSION")),
+        )
+    }
+
     /// Reads the stored down SQL and its step plan for `version`.
     pub fn down_sql(&self, version: i64) -> String {
         format!(

@@ -31,6 +31,9 @@ impl Migrator<'_> {
                         steps: execute::steps(&self.effective(m).up).len(),
                     },
                     Some(r) if r.state == RowState::Reverting => MigrationState::Reverting,
+                    Some(r) if crate::baseline::is_baselined(r) => MigrationState::Baselined {
+                        at: r.applied_at.clone(),
+                    },
                     Some(r) => MigrationState::Applied {
                         at: r.applied_at.clone(),
                         execution_ms: r.execution_ms,

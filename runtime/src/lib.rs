@@ -28,11 +28,13 @@
 //! this crate never installs a logger.
 
 pub mod backup;
+mod baseline;
 mod check;
 mod connect;
 mod error;
 mod execute;
 pub mod history;
+pub mod import;
 pub mod index;
 mod indexing;
 mod inspect;
@@ -48,6 +50,7 @@ mod sql;
 #[cfg(feature = "load")]
 pub mod load;
 
+pub use baseline::BaselineReport;
 pub use check::TestReport;
 pub use connect::{connect, connect_from_env, url_from_env};
 pub use error::{Blocker, Direction, Drift, Error, MigrationError, redact};

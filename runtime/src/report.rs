@@ -131,6 +131,11 @@ pub enum MigrationState {
         /// How long it took, in milliseconds.
         execution_ms: i64,
     },
+    /// Recorded as applied by a baseline or a history import, without pgshift running it.
+    Baselined {
+        /// When it was recorded (UTC, ISO 8601).
+        at: String,
+    },
     /// Not applied yet.
     Pending,
     /// Started but not finished: some steps outside a transaction ran. `migrate` resumes it.
@@ -157,10 +162,11 @@ pub enum MigrationState {
 }
 
 impl MigrationState {
-    /// A short label: `applied`, `pending`, `partial`, `reverting`, `drift`, `unknown`.
+    /// A short label: `applied`, `baselined`, `pending`, `partial`, `reverting`, `drift`, `unknown`.
     pub fn label(&self) -> &'static str {
         match self {
             MigrationState::Applied { .. } => "applied",
+            MigrationState::Baselined { .. } => "baselined",
             MigrationState::Pending => "pending",
             MigrationState::Partial { .. } => "partial",
             MigrationState::Reverting => "reverting",
@@ -241,6 +247,9 @@ impl fmt::Display for Status {
         for e in &self.entries {
             let details = match &e.state {
                 MigrationState::Applied { at, execution_ms } => format!("{at} ({execution_ms} ms)"),
+                MigrationState::Baselined { at } => {
+                    format!("{at} (recorded without running: baseline or import)")
+                }
                 MigrationState::Pending => String::new(),
                 MigrationState::Reverting => {
                     "a rollback stopped midway; run `rollback` again to finish it".to_string()
