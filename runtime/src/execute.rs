@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 use postgres::Client;
 
 use crate::error::{Direction, LOCK_NOT_AVAILABLE, MigrationError};
+
+/// SQLSTATE 25001, `active_sql_transaction`: "... cannot run inside a transaction block".
+const NOT_IN_TRANSACTION: &str = "25001";
 use crate::history::{Names, RowState};
 use crate::migration::{Migration, Script, Statement, TransactionMode};
 use crate::sql::millis;
@@ -111,6 +114,8 @@ pub(crate) fn transactional_slice(
 pub(crate) struct Outcome {
     pub duration: Duration,
     pub attempts: u32,
+    /// Statements (1-based) run outside the transaction after the server refused them inside.
+    pub ran_outside: Vec<usize>,
 }
 
 /// What a script run is about: the migration, which of its scripts, and how to run it.
@@ -124,6 +129,8 @@ pub(crate) struct Job<'a> {
     /// the last commits without waiting: the last one's synchronous commit flushes the WAL up
     /// to it, and with it every earlier commit (see docs/runtime.md, "Durability").
     pub synchronous: bool,
+    /// Statements (1-based) the server refused inside a transaction, run outside one instead.
+    pub ran_outside: std::cell::RefCell<Vec<usize>>,
 }
 
 /// Applies `m` from step `from` on (0 for a fresh migration, `steps_done` to resume;
@@ -145,6 +152,7 @@ pub(crate) fn apply(
         script: &m.up,
         direction: Direction::Up,
         synchronous,
+        ran_outside: Default::default(),
     };
     job.run(client, from, resumed)
 }
@@ -173,6 +181,7 @@ pub(crate) fn revert(
         script,
         direction: Direction::Down,
         synchronous: true,
+        ran_outside: Default::default(),
     };
     job.run(client, 0, false)
 }
@@ -236,6 +245,7 @@ impl Job<'_> {
         Ok(Outcome {
             duration: started.elapsed(),
             attempts: attempts_max,
+            ran_outside: self.ran_outside.take(),
         })
     }
 
@@ -246,6 +256,28 @@ impl Job<'_> {
         k: usize,
         n: usize,
     ) -> Result<u32, Box<MigrationError>> {
+        self.transaction(client, range, Some((k, n)))
+    }
+
+    /// Runs `range` in one transaction, ending with the history change of step `k` of `n`
+    /// when given. When the server refuses one of its statements inside a transaction block
+    /// (SQLSTATE 25001: the analysis thought it could), the transaction is rolled back and run
+    /// again in three parts: the statements before it in one transaction, it alone outside
+    /// any, the rest (and the history change) in another.
+    fn transaction(
+        &self,
+        client: &mut Client,
+        range: &Range<usize>,
+        history: Option<(usize, usize)>,
+    ) -> Result<u32, Box<MigrationError>> {
+        if range.is_empty() {
+            let Some((k, n)) = history else { return Ok(1) };
+            let sql = format!("BEGIN;\n{};\nCOMMIT;", self.history_sql(k, n, "0"));
+            return client.simple_query(&sql).map(|_| 1).map_err(|e| {
+                let _ = client.simple_query("ROLLBACK");
+                locate::fail(self, &e, None, None, 1)
+            });
+        }
         let (slice_start, text) = slice(self.script, range);
         let prefix = format!(
             "BEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n{}",
@@ -258,10 +290,11 @@ impl Job<'_> {
             }
         );
         let elapsed = "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint";
-        let batch = format!(
-            "{prefix}{text}\n;\n{};\nCOMMIT;",
-            self.history_sql(k, n, elapsed)
-        );
+        let record = match history {
+            Some((k, n)) => self.history_sql(k, n, elapsed),
+            None => "SELECT 1".to_string(),
+        };
+        let batch = format!("{prefix}{text}\n;\n{record};\nCOMMIT;");
         let sent = locate::Sent {
             batch: &batch,
             prefix_len: prefix.len(),
@@ -280,6 +313,11 @@ impl Job<'_> {
                         continue;
                     }
                     let (statement, position) = locate::locate(client, self, range, &sent, &e);
+                    if e.code().map(|c| c.code()) == Some(NOT_IN_TRANSACTION)
+                        && let Some(i) = statement.filter(|i| range.contains(i))
+                    {
+                        return self.fall_back(client, range, i, history);
+                    }
                     let mut err = locate::fail(self, &e, statement, position, attempt);
                     if err.is_lock_timeout() {
                         locate::add_blockers(client, self.script, range, &mut err);
@@ -288,6 +326,45 @@ impl Job<'_> {
                 }
             }
         }
+    }
+
+    /// The three parts of a transaction whose statement `i` the server refused to run inside
+    /// one (see [`Job::transaction`]).
+    fn fall_back(
+        &self,
+        client: &mut Client,
+        range: &Range<usize>,
+        i: usize,
+        history: Option<(usize, usize)>,
+    ) -> Result<u32, Box<MigrationError>> {
+        log::warn!(
+            "{}: statement {} ({}) cannot run inside a transaction block (SQLSTATE 25001); running it on its own, \
+             outside the migration's transaction",
+            self.migration.id,
+            i + 1,
+            self.script.path
+        );
+        let before = self.transaction(client, &(range.start..i), None)?;
+        let s = &self.script.statements[i];
+        let save = format!(
+            "SELECT set_config('pgshift.lock_timeout', current_setting('lock_timeout'), false), \
+             set_config('pgshift.statement_timeout', current_setting('statement_timeout'), false), \
+             set_config('lock_timeout', {}, false), set_config('statement_timeout', {}, false)",
+            millis(self.settings.lock_timeout),
+            millis(self.settings.statement_timeout),
+        );
+        let restore = "SELECT set_config('lock_timeout', current_setting('pgshift.lock_timeout'), false), \
+                       set_config('statement_timeout', current_setting('pgshift.statement_timeout'), false)";
+        let alone = client
+            .simple_query(&save)
+            .and_then(|_| client.simple_query(self.script.statement_sql(i)));
+        let _ = client.simple_query(restore);
+        if let Err(e) = alone {
+            return Err(locate::fail(self, &e, Some(i), Some((s.line, s.column)), 1));
+        }
+        self.ran_outside.borrow_mut().push(i + 1);
+        let after = self.transaction(client, &(i + 1..range.end), history)?;
+        Ok(before.max(after))
     }
 
     /// A statement that cannot run in a transaction: alone, between a message that saves the

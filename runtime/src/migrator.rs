@@ -376,6 +376,7 @@ impl<'m> Migrator<'m> {
                         duration: outcome.duration,
                         attempts: outcome.attempts,
                         resumed,
+                        ran_outside_transaction: outcome.ran_outside,
                     });
                 }
                 Err(mut e) => {
@@ -529,6 +530,7 @@ impl<'m> Migrator<'m> {
             script,
             direction,
             synchronous: true,
+            ran_outside: Default::default(),
         }
     }
 

@@ -17,6 +17,9 @@ pub struct Applied {
     pub attempts: u32,
     /// Whether it resumed a migration a previous run left partially applied.
     pub resumed: bool,
+    /// Statements (1-based) the server refused inside a transaction (SQLSTATE 25001) and that
+    /// ran on their own outside it instead.
+    pub ran_outside_transaction: Vec<usize>,
 }
 
 /// The result of [`Migrator::migrate`](crate::Migrator::migrate).
@@ -49,6 +52,9 @@ impl fmt::Display for Report {
                 }
                 if a.resumed {
                     write!(f, ", resumed")?;
+                }
+                for n in &a.ran_outside_transaction {
+                    write!(f, ", statement {n} ran outside the transaction")?;
                 }
                 write!(f, ")")?;
             }
