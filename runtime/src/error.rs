@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::history::HistoryRow;
+use crate::row::HistoryRow;
 
 /// Everything that can go wrong applying, rolling back or inspecting migrations.
 #[derive(Debug, thiserror::Error)]

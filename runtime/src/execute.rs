@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use postgres::Client;
 
@@ -17,19 +17,10 @@ use crate::error::{Direction, LOCK_NOT_AVAILABLE, MigrationError};
 /// SQLSTATE 25001, `active_sql_transaction`: "... cannot run inside a transaction block".
 const NOT_IN_TRANSACTION: &str = "25001";
 use crate::history::{Names, RowState};
+pub(crate) use crate::job::{Job, Outcome, Settings};
 use crate::migration::{Migration, Script, Statement, TransactionMode};
 use crate::sql::millis;
 use crate::{indexing, locate};
-
-/// Timeouts and retries for running scripts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Settings {
-    pub lock_timeout: Duration,
-    pub statement_timeout: Duration,
-    pub lock_retries: u32,
-    pub retry_delay: Duration,
-    pub max_retry_delay: Duration,
-}
 
 /// A step of a script.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,19 +49,6 @@ pub(crate) fn steps(script: &Script) -> Vec<Step> {
         out.push(Step::Transaction(start..script.statements.len()));
     }
     out
-}
-
-/// 1-based line and character column of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = text[line_start..offset].chars().count() + 1;
-    (line as u32, column as u32)
 }
 
 /// The text of statements `range`, from the first one's start to the last one's end (the
@@ -107,30 +85,6 @@ pub(crate) fn transactional_slice(
     }
     // Only ASCII spaces replaced whole UTF-8 sequences of statements/keywords, so this holds.
     (start, String::from_utf8(bytes).unwrap_or_default(), skipped)
-}
-
-/// What a successful run of a script reports.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Outcome {
-    pub duration: Duration,
-    pub attempts: u32,
-    /// Statements (1-based) run outside the transaction after the server refused them inside.
-    pub ran_outside: Vec<usize>,
-}
-
-/// What a script run is about: the migration, which of its scripts, and how to run it.
-pub(crate) struct Job<'a> {
-    pub names: &'a Names,
-    pub settings: &'a Settings,
-    pub migration: &'a Migration,
-    pub script: &'a Script,
-    pub direction: Direction,
-    /// Whether this job's commits must wait for the WAL flush. Every migration of a run but
-    /// the last commits without waiting: the last one's synchronous commit flushes the WAL up
-    /// to it, and with it every earlier commit (see docs/runtime.md, "Durability").
-    pub synchronous: bool,
-    /// Statements (1-based) the server refused inside a transaction, run outside one instead.
-    pub ran_outside: std::cell::RefCell<Vec<usize>>,
 }
 
 /// Applies `m` from step `from` on (0 for a fresh migration, `steps_done` to resume;
@@ -213,7 +167,7 @@ impl Job<'_> {
                 m.version
             ),
             Direction::Down => "SELECT 1".to_string(),
-            Direction::Seed => crate::seed::record_sql(names, m, ms),
+            Direction::Seed => names.seed_record_sql(m, ms),
         }
     }
 
@@ -617,11 +571,5 @@ mod tests {
         assert_eq!(text.len(), sql.len());
         assert_eq!(text, "CREATE INDEX i ON t (a);\n        ;\nSELECT 1");
         assert_eq!(skipped, [1]);
-    }
-
-    #[test]
-    fn line_col_counts_characters() {
-        assert_eq!(line_col("ab\ncé x", 7), (2, 4));
-        assert_eq!(line_col("a", 0), (1, 1));
     }
 }

@@ -38,12 +38,14 @@ pub mod import;
 pub mod index;
 mod indexing;
 mod inspect;
+mod job;
 mod locate;
 mod lock;
 mod migration;
 mod migrator;
 mod report;
 mod rollback;
+mod row;
 mod seed;
 mod sql;
 

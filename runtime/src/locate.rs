@@ -7,9 +7,10 @@ use postgres::Client;
 use postgres::error::ErrorPosition;
 
 use crate::error::{Blocker, MigrationError};
-use crate::execute::{Job, line_col};
 use crate::history::rows;
+use crate::job::Job;
 use crate::migration::Script;
+use crate::sql::line_col;
 use crate::sql::{literal, millis, qualified};
 
 /// Where a script's text sits inside the message sent, to map server positions back.

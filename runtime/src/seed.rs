@@ -21,7 +21,7 @@ use crate::history::{self, Names, RowState};
 use crate::lock::LockGuard;
 use crate::migration::{Migration, Script};
 use crate::migrator::{History, Migrator, read_only_session};
-use crate::sql::{ident, literal};
+use crate::sql::ident;
 
 /// One seed file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -203,22 +203,6 @@ fn create_sql(names: &Names) -> String {
     pgshift_version text NOT NULL
 );\n",
         t = names.seeds_qualified
-    )
-}
-
-/// The statement that records seed `m` (a seed seen as a migration) as applied, in the seed's
-/// own transaction. `execution_ms` is SQL (an expression).
-pub(crate) fn record_sql(names: &Names, m: &Migration, execution_ms: &str) -> String {
-    format!(
-        "INSERT INTO {t} (name, checksum, execution_ms, pgshift_version) VALUES ({n}, {c}, {ms}, {v}) \
-         ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now(), \
-         execution_ms = EXCLUDED.execution_ms, applied_by = current_user, runs = {t}.runs + 1, \
-         pgshift_version = EXCLUDED.pgshift_version",
-        t = names.seeds_qualified,
-        n = literal(&m.name),
-        c = literal(&m.up.tokens_checksum),
-        ms = execution_ms,
-        v = literal(env!("CARGO_PKG_VERSION")),
     )
 }
 
