@@ -10,11 +10,14 @@
 
 use std::error::Error;
 
-use pgshift::{Migrations, Migrator};
+use pgshift::{Migrations, Migrator, Seeds};
 
 /// Checked at compile time: a bad file name, a syntax error or a breaking change in
 /// `db/managed-migrations` fails `cargo build` with the file, line and rule.
 static MIGRATIONS: Migrations = pgshift::embed_migrations!();
+
+/// `db/managed-seeds/*.sql`, checked the same way; applied once each, tracked in `seed_history`.
+static SEEDS: Seeds = pgshift::embed_seeds!();
 
 fn main() -> Result<(), Box<dyn Error>> {
     let (url, _cluster) = match pgshift::url_from_env() {
@@ -44,6 +47,8 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let report = migrator.migrate(&mut client)?;
     println!("{report}");
+    // Seeds never run implicitly with migrations, and are refused while any are pending.
+    println!("{}", migrator.seed(&mut client, &SEEDS)?);
     println!("\n{}", migrator.status(&mut client)?);
     Ok(())
 }

@@ -243,3 +243,126 @@ fn index_concurrent_runs_plain_index_statements_concurrently_except_on_new_table
         .unwrap();
     assert_eq!(index_valid(&mut client, "items_sku_idx"), None);
 }
+
+/// A set built by hand whose analysis (say, from an older pgshift) calls `VACUUM`
+/// transactional: the server refuses it inside the transaction block (SQLSTATE 25001).
+fn misclassified() -> pgshift::Migrations {
+    use pgshift::{Migration, Script, Statement, StatementKind, TransactionMode};
+    let statement = |sql: &str, text: &str, kind| {
+        let start = sql.find(text).unwrap() as u32;
+        let end = start + text.len() as u32;
+        let line = sql[..start as usize].matches('\n').count() as u32 + 1;
+        Statement::new(
+            start,
+            end,
+            line,
+            1,
+            kind,
+            TransactionMode::Transactional,
+            Some("items".into()),
+            None,
+        )
+    };
+    let first =
+        "CREATE TABLE items (id int PRIMARY KEY, sku text);\nINSERT INTO items VALUES (1, 'a');";
+    let second =
+        "INSERT INTO items VALUES (2, 'b');\nVACUUM items;\nINSERT INTO items VALUES (3, 'c');";
+    let script = |path: &str, sql: &str, stmts: Vec<Statement>| {
+        Script::new(
+            path.into(),
+            sql.into(),
+            pgshift_core::checksum(sql.as_bytes()),
+            stmts,
+        )
+    };
+    let up1 = script(
+        "db/managed-migrations/202501010000_items.up.sql",
+        first,
+        vec![
+            statement(
+                first,
+                "CREATE TABLE items (id int PRIMARY KEY, sku text)",
+                StatementKind::CreateTable,
+            ),
+            statement(
+                first,
+                "INSERT INTO items VALUES (1, 'a')",
+                StatementKind::Insert,
+            ),
+        ],
+    );
+    let up2 = script(
+        "db/managed-migrations/202501020000_vacuum.up.sql",
+        second,
+        vec![
+            statement(
+                second,
+                "INSERT INTO items VALUES (2, 'b')",
+                StatementKind::Insert,
+            ),
+            statement(second, "VACUUM items", StatementKind::Vacuum),
+            statement(
+                second,
+                "INSERT INTO items VALUES (3, 'c')",
+                StatementKind::Insert,
+            ),
+        ],
+    );
+    let down = |name: &str| script(name, "SELECT 1", vec![]);
+    pgshift::Migrations::from_vec(vec![
+        Migration::new(
+            202501010000,
+            "items".into(),
+            "202501010000_items".into(),
+            up1,
+            down("d1"),
+        ),
+        Migration::new(
+            202501020000,
+            "vacuum".into(),
+            "202501020000_vacuum".into(),
+            up2,
+            down("d2"),
+        ),
+    ])
+}
+
+#[test]
+fn a_statement_the_server_refuses_in_a_transaction_runs_outside_it_once() {
+    let db = TestDb::new();
+    let mut client = db.connect();
+    let set = misclassified();
+    let report = Migrator::new(&set).migrate(&mut client).unwrap();
+    assert_eq!(
+        report.applied[0].ran_outside_transaction,
+        Vec::<usize>::new()
+    );
+    assert_eq!(report.applied[1].ran_outside_transaction, [2]);
+    assert!(
+        report
+            .to_string()
+            .contains("statement 2 ran outside the transaction"),
+        "{report}"
+    );
+    // Every insert ran exactly once: the earlier migration's commit was not repeated, and the
+    // statements around VACUUM ran once each.
+    let ids: Vec<i32> = client
+        .query("SELECT id FROM items ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(ids, [1, 2, 3]);
+    assert_eq!(applied(&mut client), [202501010000, 202501020000]);
+    let vacuumed: Option<String> = client
+        .query_one(
+            "SELECT last_vacuum::text FROM pg_stat_user_tables WHERE relname = 'items'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(vacuumed.is_some(), "VACUUM ran");
+    // The session's own settings are back.
+    let lt: String = client.query_one("SHOW lock_timeout", &[]).unwrap().get(0);
+    assert_eq!(lt, "0");
+}

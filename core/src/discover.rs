@@ -226,7 +226,7 @@ fn broken_link_target(path: &Path) -> Option<PathBuf> {
 }
 
 /// Why the migration folder cannot be listed.
-fn folder_error(dir: &Path, display_dir: &str, e: &std::io::Error) -> Diagnostic {
+pub(crate) fn folder_error(dir: &Path, display_dir: &str, e: &std::io::Error) -> Diagnostic {
     let why = "without the folder there is nothing to embed, and an app built without its migrations would \
                start against a schema it does not expect";
     let help = "create the folder, or pass the folder's path relative to the crate's Cargo.toml: \
@@ -261,7 +261,7 @@ fn folder_error(dir: &Path, display_dir: &str, e: &std::io::Error) -> Diagnostic
     .help(help)
 }
 
-fn read_file(
+pub(crate) fn read_file(
     path: PathBuf,
     display: String,
     diagnostics: &mut Vec<Diagnostic>,

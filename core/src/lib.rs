@@ -31,12 +31,14 @@ pub mod allow;
 pub mod analyze;
 pub mod checksum;
 pub mod classify;
+pub mod convert;
 pub mod diagnostic;
 pub mod discover;
 pub mod enums;
 pub mod naming;
 pub mod pg;
 pub mod rules;
+pub mod seeds;
 pub mod source;
 pub mod split;
 

@@ -21,44 +21,103 @@ const DEFAULT_MIGRATIONS_DIR: &str = "db/managed-migrations";
 /// harnesses such as trybuild, which build in a generated crate elsewhere).
 const MANIFEST_DIR_OVERRIDE: &str = "PGSHIFT_MANIFEST_DIR";
 
+/// The folder `embed_seeds!()` reads when given no path.
+const DEFAULT_SEEDS_DIR: &str = "db/managed-seeds";
+
 /// Embeds a migration folder, checked at compile time. See `pgshift::embed_migrations!`.
 #[proc_macro]
 pub fn embed_migrations(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-    let input = TokenStream::from(input);
-    let (dir, span) = if input.is_empty() {
-        (DEFAULT_MIGRATIONS_DIR.to_string(), Span::call_site())
-    } else {
-        match syn::parse2::<LitStr>(input) {
-            Ok(lit) => (lit.value(), lit.span()),
-            Err(_) => {
-                return syn::Error::new(
-                    Span::call_site(),
-                    "expected nothing or a string literal: `embed_migrations!()` or `embed_migrations!(\"path/to/migrations\")`",
-                )
-                .to_compile_error()
-                .into();
-            }
-        }
+    match folder_argument(
+        input.into(),
+        DEFAULT_MIGRATIONS_DIR,
+        "embed_migrations",
+        "migrations",
+    ) {
+        Ok((dir, span)) => expand(&dir, span).into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// Embeds a seed folder, checked at compile time. See `pgshift::embed_seeds!`.
+#[proc_macro]
+pub fn embed_seeds(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    match folder_argument(input.into(), DEFAULT_SEEDS_DIR, "embed_seeds", "seeds") {
+        Ok((dir, span)) => expand_seeds(&dir, span).into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// The folder a macro was given, or its default.
+fn folder_argument(
+    input: TokenStream,
+    default: &str,
+    macro_name: &str,
+    what: &str,
+) -> Result<(String, Span), syn::Error> {
+    if input.is_empty() {
+        return Ok((default.to_string(), Span::call_site()));
+    }
+    syn::parse2::<LitStr>(input)
+        .map(|lit| (lit.value(), lit.span()))
+        .map_err(|_| {
+            syn::Error::new(
+                Span::call_site(),
+                format!(
+                    "expected nothing or a string literal: `{macro_name}!()` or `{macro_name}!(\"path/to/{what}\")`"
+                ),
+            )
+        })
+}
+
+/// Tokens that make rustc record the variables the macros read, so cargo rebuilds when they
+/// change.
+fn tracked() -> TokenStream {
+    quote! {
+        const _: ::core::option::Option<&str> = ::core::option_env!("ALLOW_BREAKING_MIGRATIONS");
+        const _: ::core::option::Option<&str> = ::core::option_env!("PGSHIFT_MANIFEST_DIR");
+    }
+}
+
+/// The folder the relative paths of the macros start from.
+fn root(span: Span) -> Result<PathBuf, syn::Error> {
+    std::env::var_os(MANIFEST_DIR_OVERRIDE)
+        .or_else(|| std::env::var_os("CARGO_MANIFEST_DIR"))
+        .map(PathBuf::from)
+        .ok_or_else(|| syn::Error::new(span, "CARGO_MANIFEST_DIR is not set: build with cargo"))
+}
+
+fn expand_seeds(dir: &str, span: Span) -> TokenStream {
+    let tracked = tracked();
+    let empty = quote!(::pgshift::__private::Seeds::__new(&[]));
+    let root = match root(span) {
+        Ok(root) => root,
+        Err(e) => return error_value_of(&tracked, e, &empty),
     };
-    expand(&dir, span).into()
+    let analysis =
+        pgshift_core::seeds::analyze_seeds_dir(&root.join(dir), dir, &Options::from_env());
+    if analysis.has_errors() {
+        return error_value_of(&tracked, combined(&analysis.diagnostics, span), &empty);
+    }
+    let mut seeds = Vec::with_capacity(analysis.seeds.len());
+    for seed in &analysis.seeds {
+        let name = &seed.name;
+        match script(&seed.file, span) {
+            Ok(script) => seeds.push(quote!(::pgshift::__private::Seed::__new(#name, #script))),
+            Err(e) => return error_value_of(&tracked, e, &empty),
+        }
+    }
+    quote! {{
+        #tracked
+        const SEEDS: &[::pgshift::__private::Seed] = &[#(#seeds),*];
+        ::pgshift::__private::Seeds::__new(SEEDS)
+    }}
 }
 
 fn expand(dir: &str, span: Span) -> TokenStream {
-    let tracked = quote! {
-        // Make rustc record the variables this macro reads, so cargo rebuilds when they change.
-        const _: ::core::option::Option<&str> = ::core::option_env!("ALLOW_BREAKING_MIGRATIONS");
-        const _: ::core::option::Option<&str> = ::core::option_env!("PGSHIFT_MANIFEST_DIR");
-    };
-    let root = match std::env::var_os(MANIFEST_DIR_OVERRIDE)
-        .or_else(|| std::env::var_os("CARGO_MANIFEST_DIR"))
-    {
-        Some(root) => PathBuf::from(root),
-        None => {
-            return error_value(
-                &tracked,
-                syn::Error::new(span, "CARGO_MANIFEST_DIR is not set: build with cargo"),
-            );
-        }
+    let tracked = tracked();
+    let root = match root(span) {
+        Ok(root) => root,
+        Err(e) => return error_value(&tracked, e),
     };
     let analysis = analyze_dir(&root.join(dir), dir, &Options::from_env());
     if analysis.has_errors() {
@@ -92,17 +151,29 @@ fn expand(dir: &str, span: Span) -> TokenStream {
 }
 
 fn error_value(tracked: &TokenStream, error: syn::Error) -> TokenStream {
+    error_value_of(
+        tracked,
+        error,
+        &quote!(::pgshift::__private::Migrations::__new(&[])),
+    )
+}
+
+/// The compile errors, then a well-typed empty value so no second wave of errors follows.
+fn error_value_of(tracked: &TokenStream, error: syn::Error, empty: &TokenStream) -> TokenStream {
     let error = error.to_compile_error();
     quote! {{
         #tracked
         #error
-        ::pgshift::__private::Migrations::__new(&[])
+        #empty
     }}
 }
 
 fn combined_errors(analysis: &Analysis, span: Span) -> syn::Error {
-    let mut errors = analysis
-        .diagnostics
+    combined(&analysis.diagnostics, span)
+}
+
+fn combined(diagnostics: &[pgshift_core::Diagnostic], span: Span) -> syn::Error {
+    let mut errors = diagnostics
         .iter()
         .filter(|d| d.is_error())
         .map(|d| syn::Error::new(span, d.to_string()));

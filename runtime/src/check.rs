@@ -6,11 +6,12 @@ use postgres::Client;
 use crate::error::{Direction, Error};
 use std::ops::Range;
 
-use crate::execute::{Job, line_col, transactional_slice};
+use crate::execute::{Job, transactional_slice};
 use crate::history::rows;
 use crate::locate;
 use crate::migration::{Migration, Script, TransactionMode};
 use crate::migrator::Migrator;
+use crate::sql::line_col;
 use crate::sql::millis;
 
 /// What [`Migrator::test`] checked.

@@ -118,6 +118,56 @@ fn open(
         .map_err(|source| Error::Connect { target, source })
 }
 
+/// The libpq environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`,
+/// `PGSSLMODE`, `PGSSLROOTCERT`, ...) that points a PostgreSQL client program (`pg_dump`,
+/// `psql`) at the server of `url`, so nothing secret goes into its arguments.
+pub(crate) fn libpq_env(url: &str) -> Result<Vec<(&'static str, String)>, Error> {
+    let target = redact(url);
+    let (rest, mode) = take_param(url, "sslmode");
+    let (rest, root_cert) = take_param(&rest, "sslrootcert");
+    let config: Config = rest.parse().map_err(|source| Error::Connect {
+        target: target.clone(),
+        source,
+    })?;
+    let mut env = Vec::new();
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .map(|h| match h {
+            postgres::config::Host::Tcp(name) => name.clone(),
+            #[cfg(unix)]
+            postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    if !hosts.is_empty() {
+        env.push(("PGHOST", hosts.join(",")));
+    }
+    let ports: Vec<String> = config.get_ports().iter().map(u16::to_string).collect();
+    if !ports.is_empty() {
+        env.push(("PGPORT", ports.join(",")));
+    }
+    if let Some(user) = config.get_user() {
+        env.push(("PGUSER", user.to_string()));
+    }
+    if let Some(password) = config.get_password() {
+        env.push(("PGPASSWORD", String::from_utf8_lossy(password).into_owned()));
+    }
+    if let Some(dbname) = config.get_dbname() {
+        env.push(("PGDATABASE", dbname.to_string()));
+    }
+    env.push(("PGSSLMODE", mode.unwrap_or_else(|| "prefer".into())));
+    if let Some(cert) = root_cert {
+        env.push(("PGSSLROOTCERT", cert));
+    }
+    if let Some(timeout) = config.get_connect_timeout() {
+        env.push(("PGCONNECT_TIMEOUT", timeout.as_secs().max(1).to_string()));
+    }
+    if let Some(options) = config.get_options() {
+        env.push(("PGOPTIONS", options.to_string()));
+    }
+    Ok(env)
+}
+
 /// Connects to `POSTGRES_URL` or `DATABASE_URL`.
 pub fn connect_from_env() -> Result<Client, Error> {
     connect(&url_from_env().ok_or(Error::NoUrl)?)

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::history::HistoryRow;
+use crate::row::HistoryRow;
 
 /// Everything that can go wrong applying, rolling back or inspecting migrations.
 #[derive(Debug, thiserror::Error)]
@@ -166,6 +166,46 @@ pub enum Error {
         difference: String,
     },
 
+    /// Seeds were asked for while migrations are pending: seeds are written for the newest
+    /// schema.
+    #[error(
+        "cannot seed: {} migration(s) are not applied yet (first: {}); seeds are written for the migrated schema, so migrate first",
+        .pending.len(), .pending.first().map(String::as_str).unwrap_or_default()
+    )]
+    SeedsBeforeMigrations {
+        /// The pending migrations' ids.
+        pending: Vec<String>,
+    },
+
+    /// Seed files changed after they were applied.
+    #[error(
+        "seed(s) changed since they were applied: {}; a seed runs once, so the change was not applied. \
+         Put new rows in a new seed file, or re-run changed seeds on purpose (`Migrator::rerun_changed_seeds(true)`, \
+         `pgshift seed --rerun-changed`)",
+        .0.join(", ")
+    )]
+    SeedChanged(Vec<String>),
+
+    /// The backup before migrating failed: nothing was migrated.
+    #[error(
+        "the backup before migrating failed, so nothing was migrated: {0}. To migrate without a backup \
+         on purpose, pass `--no-backup` (CLI) or leave `Migrator::backup` at `Backup::Skip`"
+    )]
+    BackupBeforeMigrating(#[source] crate::backup::BackupError),
+
+    /// A backup or restore command failed.
+    #[error("{0}")]
+    Backup(#[from] crate::backup::BackupError),
+
+    /// The other tool's history cannot be imported.
+    #[error("cannot import the history of `{tool}`: {what}")]
+    Import {
+        /// The other tool's history table.
+        tool: &'static str,
+        /// Why, and what to do.
+        what: String,
+    },
+
     /// Any other database error, with what pgshift was doing.
     #[error("database error while {context}: {}", describe(source))]
     Database {
@@ -257,6 +297,8 @@ pub enum Direction {
     Up,
     /// Rolling back.
     Down,
+    /// Applying a seed (the error's `id` is the seed's name).
+    Seed,
 }
 
 impl fmt::Display for Direction {
@@ -264,6 +306,7 @@ impl fmt::Display for Direction {
         f.write_str(match self {
             Direction::Up => "up",
             Direction::Down => "down",
+            Direction::Seed => "seed",
         })
     }
 }
@@ -363,7 +406,7 @@ impl MigrationError {
 const LISTED: usize = 6;
 
 /// `a, b, c, … 94 more …, x, y, z` for long lists of migration ids.
-fn capped(ids: &[String]) -> String {
+pub(crate) fn capped(ids: &[String]) -> String {
     if ids.len() <= LISTED + 2 {
         return ids.join(", ");
     }
@@ -381,7 +424,10 @@ pub(crate) const LOCK_NOT_AVAILABLE: &str = "55P03";
 
 impl fmt::Display for MigrationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "migration {} ({}) failed", self.id, self.direction)?;
+        match self.direction {
+            Direction::Seed => write!(f, "seed {} failed", self.id)?,
+            _ => write!(f, "migration {} ({}) failed", self.id, self.direction)?,
+        }
         if let Some(n) = self.statement {
             write!(f, " at statement {n}")?;
         }
@@ -448,7 +494,7 @@ impl fmt::Display for MigrationError {
         }
         if !self.completed_before.is_empty() {
             let done = match self.direction {
-                Direction::Up => "applied",
+                Direction::Up | Direction::Seed => "applied",
                 Direction::Down => "rolled back",
             };
             write!(

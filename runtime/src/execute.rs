@@ -8,25 +8,19 @@
 
 use std::ops::Range;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use postgres::Client;
 
 use crate::error::{Direction, LOCK_NOT_AVAILABLE, MigrationError};
+
+/// SQLSTATE 25001, `active_sql_transaction`: "... cannot run inside a transaction block".
+const NOT_IN_TRANSACTION: &str = "25001";
 use crate::history::{Names, RowState};
+pub(crate) use crate::job::{Job, Outcome, Settings};
 use crate::migration::{Migration, Script, Statement, TransactionMode};
 use crate::sql::millis;
 use crate::{indexing, locate};
-
-/// Timeouts and retries for running scripts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Settings {
-    pub lock_timeout: Duration,
-    pub statement_timeout: Duration,
-    pub lock_retries: u32,
-    pub retry_delay: Duration,
-    pub max_retry_delay: Duration,
-}
 
 /// A step of a script.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,19 +49,6 @@ pub(crate) fn steps(script: &Script) -> Vec<Step> {
         out.push(Step::Transaction(start..script.statements.len()));
     }
     out
-}
-
-/// 1-based line and character column of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = text[line_start..offset].chars().count() + 1;
-    (line as u32, column as u32)
 }
 
 /// The text of statements `range`, from the first one's start to the last one's end (the
@@ -106,26 +87,6 @@ pub(crate) fn transactional_slice(
     (start, String::from_utf8(bytes).unwrap_or_default(), skipped)
 }
 
-/// What a successful run of a script reports.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Outcome {
-    pub duration: Duration,
-    pub attempts: u32,
-}
-
-/// What a script run is about: the migration, which of its scripts, and how to run it.
-pub(crate) struct Job<'a> {
-    pub names: &'a Names,
-    pub settings: &'a Settings,
-    pub migration: &'a Migration,
-    pub script: &'a Script,
-    pub direction: Direction,
-    /// Whether this job's commits must wait for the WAL flush. Every migration of a run but
-    /// the last commits without waiting: the last one's synchronous commit flushes the WAL up
-    /// to it, and with it every earlier commit (see docs/runtime.md, "Durability").
-    pub synchronous: bool,
-}
-
 /// Applies `m` from step `from` on (0 for a fresh migration, `steps_done` to resume;
 /// `resumed` when a history row said the migration was under way).
 #[allow(clippy::too_many_arguments)]
@@ -145,6 +106,7 @@ pub(crate) fn apply(
         script: &m.up,
         direction: Direction::Up,
         synchronous,
+        ran_outside: Default::default(),
     };
     job.run(client, from, resumed)
 }
@@ -173,6 +135,7 @@ pub(crate) fn revert(
         script,
         direction: Direction::Down,
         synchronous: true,
+        ran_outside: Default::default(),
     };
     job.run(client, 0, false)
 }
@@ -204,10 +167,11 @@ impl Job<'_> {
                 m.version
             ),
             Direction::Down => "SELECT 1".to_string(),
+            Direction::Seed => names.seed_record_sql(m, ms),
         }
     }
 
-    fn run(
+    pub(crate) fn run(
         &self,
         client: &mut Client,
         from: usize,
@@ -235,6 +199,7 @@ impl Job<'_> {
         Ok(Outcome {
             duration: started.elapsed(),
             attempts: attempts_max,
+            ran_outside: self.ran_outside.take(),
         })
     }
 
@@ -245,6 +210,28 @@ impl Job<'_> {
         k: usize,
         n: usize,
     ) -> Result<u32, Box<MigrationError>> {
+        self.transaction(client, range, Some((k, n)))
+    }
+
+    /// Runs `range` in one transaction, ending with the history change of step `k` of `n`
+    /// when given. When the server refuses one of its statements inside a transaction block
+    /// (SQLSTATE 25001: the analysis thought it could), the transaction is rolled back and run
+    /// again in three parts: the statements before it in one transaction, it alone outside
+    /// any, the rest (and the history change) in another.
+    fn transaction(
+        &self,
+        client: &mut Client,
+        range: &Range<usize>,
+        history: Option<(usize, usize)>,
+    ) -> Result<u32, Box<MigrationError>> {
+        if range.is_empty() {
+            let Some((k, n)) = history else { return Ok(1) };
+            let sql = format!("BEGIN;\n{};\nCOMMIT;", self.history_sql(k, n, "0"));
+            return client.simple_query(&sql).map(|_| 1).map_err(|e| {
+                let _ = client.simple_query("ROLLBACK");
+                locate::fail(self, &e, None, None, 1)
+            });
+        }
         let (slice_start, text) = slice(self.script, range);
         let prefix = format!(
             "BEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n{}",
@@ -257,10 +244,11 @@ impl Job<'_> {
             }
         );
         let elapsed = "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint";
-        let batch = format!(
-            "{prefix}{text}\n;\n{};\nCOMMIT;",
-            self.history_sql(k, n, elapsed)
-        );
+        let record = match history {
+            Some((k, n)) => self.history_sql(k, n, elapsed),
+            None => "SELECT 1".to_string(),
+        };
+        let batch = format!("{prefix}{text}\n;\n{record};\nCOMMIT;");
         let sent = locate::Sent {
             batch: &batch,
             prefix_len: prefix.len(),
@@ -279,6 +267,11 @@ impl Job<'_> {
                         continue;
                     }
                     let (statement, position) = locate::locate(client, self, range, &sent, &e);
+                    if e.code().map(|c| c.code()) == Some(NOT_IN_TRANSACTION)
+                        && let Some(i) = statement.filter(|i| range.contains(i))
+                    {
+                        return self.fall_back(client, range, i, history);
+                    }
                     let mut err = locate::fail(self, &e, statement, position, attempt);
                     if err.is_lock_timeout() {
                         locate::add_blockers(client, self.script, range, &mut err);
@@ -287,6 +280,45 @@ impl Job<'_> {
                 }
             }
         }
+    }
+
+    /// The three parts of a transaction whose statement `i` the server refused to run inside
+    /// one (see [`Job::transaction`]).
+    fn fall_back(
+        &self,
+        client: &mut Client,
+        range: &Range<usize>,
+        i: usize,
+        history: Option<(usize, usize)>,
+    ) -> Result<u32, Box<MigrationError>> {
+        log::warn!(
+            "{}: statement {} ({}) cannot run inside a transaction block (SQLSTATE 25001); running it on its own, \
+             outside the migration's transaction",
+            self.migration.id,
+            i + 1,
+            self.script.path
+        );
+        let before = self.transaction(client, &(range.start..i), None)?;
+        let s = &self.script.statements[i];
+        let save = format!(
+            "SELECT set_config('pgshift.lock_timeout', current_setting('lock_timeout'), false), \
+             set_config('pgshift.statement_timeout', current_setting('statement_timeout'), false), \
+             set_config('lock_timeout', {}, false), set_config('statement_timeout', {}, false)",
+            millis(self.settings.lock_timeout),
+            millis(self.settings.statement_timeout),
+        );
+        let restore = "SELECT set_config('lock_timeout', current_setting('pgshift.lock_timeout'), false), \
+                       set_config('statement_timeout', current_setting('pgshift.statement_timeout'), false)";
+        let alone = client
+            .simple_query(&save)
+            .and_then(|_| client.simple_query(self.script.statement_sql(i)));
+        let _ = client.simple_query(restore);
+        if let Err(e) = alone {
+            return Err(locate::fail(self, &e, Some(i), Some((s.line, s.column)), 1));
+        }
+        self.ran_outside.borrow_mut().push(i + 1);
+        let after = self.transaction(client, &(i + 1..range.end), history)?;
+        Ok(before.max(after))
     }
 
     /// A statement that cannot run in a transaction: alone, between a message that saves the
@@ -539,11 +571,5 @@ mod tests {
         assert_eq!(text.len(), sql.len());
         assert_eq!(text, "CREATE INDEX i ON t (a);\n        ;\nSELECT 1");
         assert_eq!(skipped, [1]);
-    }
-
-    #[test]
-    fn line_col_counts_characters() {
-        assert_eq!(line_col("ab\ncé x", 7), (2, 4));
-        assert_eq!(line_col("a", 0), (1, 1));
     }
 }

@@ -11,8 +11,6 @@
 //! | `down_sql`, `down_checksum`, `down_steps` | the down file at apply time, and how to run it, so a binary that does not know the migration can still roll it back |
 //! | `pgshift_version` | the pgshift version that applied it |
 
-use std::fmt;
-
 /// An SQL expression saying whether this session can migrate: `'standby'` on a server in
 /// recovery, `'read-only'` when the session may not write (`default_transaction_read_only`),
 /// else `'primary'`.
@@ -27,66 +25,15 @@ use crate::sql::{ident, literal};
 
 /// The history table's name (the schema is configurable).
 pub const TABLE: &str = "managed_migrations";
+/// The seed history table's name (in the migrator's schema).
+pub const SEED_TABLE: &str = "seed_history";
 
 /// The history table format this version writes (kept in the table's comment).
 pub const FORMAT: u32 = 1;
 
 const COMMENT_PREFIX: &str = "pgshift history format ";
 
-/// Whether a history row's migration finished.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RowState {
-    /// Every step ran.
-    Applied,
-    /// Some steps ran; the next run resumes after `steps_done`.
-    Partial,
-    /// A rollback in several steps started and did not finish; running it again finishes it.
-    Reverting,
-}
-
-impl RowState {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            RowState::Applied => "applied",
-            RowState::Partial => "partial",
-            RowState::Reverting => "reverting",
-        }
-    }
-}
-
-/// One row of the history table.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct HistoryRow {
-    /// The version.
-    pub version: i64,
-    /// The name.
-    pub name: String,
-    /// Checksum of the up file that was applied.
-    pub checksum: String,
-    /// Finished or under way.
-    pub state: RowState,
-    /// Steps completed.
-    pub steps_done: i32,
-    /// When it was applied (UTC, ISO 8601).
-    pub applied_at: String,
-    /// How long it took, in milliseconds.
-    pub execution_ms: i64,
-}
-
-impl HistoryRow {
-    /// `VERSION_name`.
-    pub fn id(&self) -> String {
-        format!("{}_{}", self.version, self.name)
-    }
-}
-
-impl fmt::Display for HistoryRow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.id())
-    }
-}
+pub use crate::row::{HistoryRow, RowState};
 
 /// Names of the history table, quoted for SQL.
 #[derive(Clone, Debug)]
@@ -95,6 +42,8 @@ pub(crate) struct Names {
     pub table: String,
     /// `"schema"."managed_migrations"`
     pub qualified: String,
+    /// `"schema"."seed_history"`
+    pub seeds_qualified: String,
 }
 
 impl Names {
@@ -103,6 +52,7 @@ impl Names {
             schema: schema.to_string(),
             table: TABLE.to_string(),
             qualified: format!("{}.{}", ident(schema), ident(TABLE)),
+            seeds_qualified: format!("{}.{}", ident(schema), ident(SEED_TABLE)),
         }
     }
 
@@ -204,6 +154,39 @@ COMMENT ON TABLE {t} IS {c};\n",
             dc = literal(&m.down.checksum),
             dp = literal(&encode_steps(&m.down)),
             pv = literal(env!("CARGO_PKG_VERSION")),
+        )
+    }
+
+    /// Records `m` as applied without running it (a baseline or an import): `steps_done` is
+    /// `mark` (negative), `execution_ms` 0; an existing row is left alone.
+    pub fn insert_recorded_sql(&self, m: &Migration, mark: i32) -> String {
+        format!(
+            "INSERT INTO {t} (version, name, checksum, state, steps_done, execution_ms, down_sql, down_checksum, down_steps, pgshift_version) \
+             VALUES ({v}, {n}, {c}, 'applied', {mark}, 0, {ds}, {dc}, {dp}, {pv}) ON CONFLICT (version) DO NOTHING",
+            t = self.qualified,
+            v = m.version,
+            n = literal(&m.name),
+            c = literal(m.checksum()),
+            ds = literal(&m.down.sql),
+            dc = literal(&m.down.checksum),
+            dp = literal(&encode_steps(&m.down)),
+            pv = literal(env!("CARGO_PKG_VERSION")),
+        )
+    }
+
+    /// The statement that records seed `m` (a seed seen as a migration) as applied, in the seed's
+    /// own transaction. `execution_ms` is SQL (an expression).
+    pub fn seed_record_sql(&self, m: &Migration, execution_ms: &str) -> String {
+        format!(
+            "INSERT INTO {t} (name, checksum, execution_ms, pgshift_version) VALUES ({n}, {c}, {ms}, {v}) \
+             ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now(), \
+             execution_ms = EXCLUDED.execution_ms, applied_by = current_user, runs = {t}.runs + 1, \
+             pgshift_version = EXCLUDED.pgshift_version",
+            t = self.seeds_qualified,
+            n = literal(&m.name),
+            c = literal(&m.up.tokens_checksum),
+            ms = execution_ms,
+            v = literal(env!("CARGO_PKG_VERSION")),
         )
     }
 
@@ -391,7 +374,7 @@ pub(crate) fn decode_script(
             }
             _ => return Err(bad(entry)),
         };
-        let (line, column) = crate::execute::line_col(&sql, start as usize);
+        let (line, column) = crate::sql::line_col(&sql, start as usize);
         statements.push(Statement::new(
             start,
             end,

@@ -31,6 +31,9 @@ impl Migrator<'_> {
                         steps: execute::steps(&self.effective(m).up).len(),
                     },
                     Some(r) if r.state == RowState::Reverting => MigrationState::Reverting,
+                    Some(r) if crate::baseline::is_baselined(r) => MigrationState::Baselined {
+                        at: r.applied_at.clone(),
+                    },
                     Some(r) => MigrationState::Applied {
                         at: r.applied_at.clone(),
                         execution_ms: r.execution_ms,
@@ -109,7 +112,7 @@ impl Migrator<'_> {
         self.check_drift(&rows)?;
         let unknown = self.unknown_rows(&rows)?;
         let history = History::new(&rows);
-        let migrations = wanted
+        let migrations: Vec<PlannedMigration> = wanted
             .iter()
             .filter_map(|m| {
                 let from_step = match history.get(m.version) {
@@ -120,7 +123,15 @@ impl Migrator<'_> {
                 Some(planned(self.effective(m), from_step))
             })
             .collect();
+        let backup = match migrations.last() {
+            Some(last) if !matches!(self.backup, crate::backup::Backup::Skip) => {
+                let (database, time) = self.backup_facts(client)?;
+                self.backup.describe(&database, &time, &last.id)
+            }
+            _ => None,
+        };
         Ok(Plan {
+            backup,
             history_table: self.names.display(),
             creates_history_table,
             lock_timeout: self.settings.lock_timeout,

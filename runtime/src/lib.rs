@@ -32,14 +32,18 @@
 //! Logging goes through the [`log`] facade (one line per applied migration with its duration);
 //! this crate never installs a logger.
 
+pub mod backup;
+mod baseline;
 mod check;
 mod connect;
 mod error;
 mod execute;
 pub mod history;
+pub mod import;
 pub mod index;
 mod indexing;
 mod inspect;
+mod job;
 mod locate;
 mod lock;
 mod migration;
@@ -47,6 +51,8 @@ mod migrator;
 mod progress;
 mod report;
 mod rollback;
+mod row;
+mod seed;
 mod sql;
 
 #[cfg(feature = "cli")]
@@ -54,6 +60,7 @@ pub mod cli;
 #[cfg(feature = "load")]
 pub mod load;
 
+pub use baseline::BaselineReport;
 pub use check::TestReport;
 pub use connect::{connect, connect_from_env, url_from_env};
 pub use error::{Blocker, Direction, Drift, Error, MigrationError, redact};
@@ -71,6 +78,8 @@ pub use report::{
     Applied, DownSource, IndexBuild, MigrationState, Plan, PlannedMigration, PlannedStatement,
     PlannedStep, Report, RollbackReport, RolledBack, Status, StatusEntry,
 };
+
+pub use seed::{AppliedSeed, Seed, SeedReport, Seeds};
 
 pub use postgres;
 
@@ -100,9 +109,27 @@ pub use postgres;
 /// (for test harnesses that build elsewhere, like trybuild).
 pub use pgshift_macros::embed_migrations;
 
+/// Embeds a seed folder, checked at compile time.
+///
+/// `embed_seeds!()` reads `db/managed-seeds` relative to the crate's `Cargo.toml`;
+/// `embed_seeds!("path")` another folder. Seeds are the folder's `*.sql` files (named
+/// `[a-z0-9_]+.sql`), applied in file-name order by [`Migrator::seed`]:
+///
+/// ```
+/// static SEEDS: pgshift::Seeds = pgshift::embed_seeds!("../db/managed-seeds");
+/// assert_eq!(SEEDS.as_slice()[0].name, "001_demo_tenants");
+/// ```
+///
+/// Checked like migrations: file names, UTF-8, PostgreSQL's grammar (errors at
+/// `path:line:column`), no transaction control, and no statement that cannot run inside a
+/// transaction (each seed is applied and recorded atomically). The zero-downtime guardrails
+/// do not apply: seeds write data, not schema.
+pub use pgshift_macros::embed_seeds;
+
 #[doc(hidden)]
 pub mod __private {
     pub use crate::migration::{
         EnumValueUse, Migration, Migrations, Script, Statement, StatementKind, TransactionMode,
     };
+    pub use crate::seed::{Seed, Seeds};
 }

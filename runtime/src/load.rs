@@ -9,6 +9,7 @@ use pgshift_core::{AnalyzedFile, Diagnostic, Options};
 use crate::migration::{
     EnumValueUse, Migration, Migrations, Script, Statement, StatementKind, TransactionMode,
 };
+use crate::seed::{Seed, Seeds};
 
 /// Analyses the folder `dir` (named `display` in messages) and builds the migration set.
 /// Returns every problem instead when the analysis finds errors.
@@ -38,6 +39,25 @@ pub fn load_dir(
         })
         .collect();
     Ok((Migrations::from_vec(list), analysis.diagnostics))
+}
+
+/// Analyses the seed folder `dir` (named `display` in messages) like `embed_seeds!()` does
+/// and builds the seed set. Returns every problem instead when the analysis finds errors.
+pub fn load_seeds_dir(
+    dir: &Path,
+    display: &str,
+    options: &Options,
+) -> Result<(Seeds, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let analysis = pgshift_core::seeds::analyze_seeds_dir(dir, display, options);
+    if analysis.has_errors() {
+        return Err(analysis.diagnostics);
+    }
+    let list = analysis
+        .seeds
+        .into_iter()
+        .map(|s| Seed::new(s.name, script(s.file)))
+        .collect();
+    Ok((Seeds::from_vec(list), analysis.diagnostics))
 }
 
 fn script(file: AnalyzedFile) -> Script {

@@ -7,9 +7,10 @@ use postgres::Client;
 use postgres::error::ErrorPosition;
 
 use crate::error::{Blocker, MigrationError};
-use crate::execute::{Job, line_col};
 use crate::history::rows;
+use crate::job::Job;
 use crate::migration::Script;
+use crate::sql::line_col;
 use crate::sql::{literal, millis, qualified};
 
 /// Where a script's text sits inside the message sent, to map server positions back.
@@ -66,7 +67,9 @@ pub(crate) fn statement_at(script: &Script, range: &Range<usize>, offset: usize)
 /// wait or run long again on a production database.
 fn replay_is_safe(e: &postgres::Error) -> bool {
     let Some(code) = e.code() else { return false };
-    ["22", "23", "42", "0A", "2B", "P0"]
+    // 25001: "cannot run inside a transaction block", which the replay (in a transaction)
+    // meets at the same statement.
+    ["22", "23", "42", "0A", "2B", "P0", "25001"]
         .iter()
         .any(|class| code.code().starts_with(class))
 }

@@ -32,6 +32,7 @@ use std::time::Duration;
 
 use postgres::Client;
 
+use crate::backup::{Backup, BackupContext};
 use crate::error::{Direction, Drift, Error};
 use crate::execute::{self, Job, Settings};
 use crate::history::{self, HistoryRow, Names, RowState, Summary};
@@ -87,6 +88,8 @@ pub struct Migrator<'m> {
     /// With `INDEX_CONCURRENT=1`: the migrations whose scripts change, as they then run.
     concurrent: Option<std::sync::Arc<HashMap<i64, Migration>>>,
     progress: crate::progress::Observer,
+    pub(crate) rerun_changed_seeds: bool,
+    pub(crate) backup: Backup,
 }
 
 /// Default `lock_timeout`: how long one DDL statement may wait for its table lock. While it
@@ -126,6 +129,8 @@ impl<'m> Migrator<'m> {
             force_irreversible: false,
             concurrent: None,
             progress: Default::default(),
+            rerun_changed_seeds: false,
+            backup: Backup::Skip,
         }
         .index_concurrent(std::env::var("INDEX_CONCURRENT").is_ok_and(|v| is_on(&v)))
     }
@@ -234,6 +239,38 @@ impl<'m> Migrator<'m> {
         lock_key(&self.names.schema, &self.names.table)
     }
 
+    /// What runs before the first pending migration: nothing ([`Backup::Skip`], the default),
+    /// `pg_dump` ([`Backup::pg_dump`]) or a hook of yours ([`Backup::hook`]). With nothing
+    /// pending there is no backup; when the backup fails, nothing is migrated.
+    ///
+    /// ```no_run
+    /// use pgshift::backup::Backup;
+    /// static MIGRATIONS: pgshift::Migrations = pgshift::embed_migrations!("../db/managed-migrations");
+    ///
+    /// let url = pgshift::url_from_env().expect("POSTGRES_URL");
+    /// let mut client = pgshift::connect(&url)?;
+    /// pgshift::Migrator::new(&MIGRATIONS)
+    ///     .backup(Backup::pg_dump(&url, None)) // <db>-<UTC time>-before-<target>.dump
+    ///     .migrate(&mut client)?;
+    /// # Ok::<(), pgshift::Error>(())
+    /// ```
+    pub fn backup(mut self, backup: Backup) -> Self {
+        self.backup = backup;
+        self
+    }
+
+    /// The database name and the server's UTC time (`YYYYMMDDTHHMMSSZ`), for backups.
+    pub(crate) fn backup_facts(&self, client: &mut Client) -> Result<(String, String), Error> {
+        let messages = client
+            .simple_query(
+                "SELECT current_database(), to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')",
+            )
+            .map_err(Error::db("reading the database name for the backup"))?;
+        let row = history::rows(&messages).next();
+        let get = |i| row.and_then(|r| r.get(i)).unwrap_or_default().to_string();
+        Ok((get(0), get(1)))
+    }
+
     /// The migrations up to the target.
     pub(crate) fn wanted(&self) -> Result<&'m [Migration], Error> {
         let all = self.migrations.as_slice();
@@ -311,6 +348,20 @@ impl<'m> Migrator<'m> {
                 None => Some((m, 0, false)),
             })
             .collect();
+        if !pending.is_empty() && !matches!(self.backup, Backup::Skip) {
+            let (database, time) = self.backup_facts(client)?;
+            let plan: Vec<&Migration> = pending.iter().map(|p| p.0).collect();
+            let target = plan.last().map(|m| m.id.to_string()).unwrap_or_default();
+            let context = BackupContext {
+                database: &database,
+                time: &time,
+                target: &target,
+                plan: &plan,
+            };
+            self.backup
+                .run(&context)
+                .map_err(Error::BackupBeforeMigrating)?;
+        }
         for (i, &(m, from, resumed)) in pending.iter().enumerate() {
             if !resumed && max_applied.is_some_and(|max| m.version < max) {
                 log::warn!(
@@ -347,6 +398,7 @@ impl<'m> Migrator<'m> {
                         duration: outcome.duration,
                         attempts: outcome.attempts,
                         resumed,
+                        ran_outside_transaction: outcome.ran_outside,
                     });
                 }
                 Err(mut e) => {
@@ -500,6 +552,7 @@ impl<'m> Migrator<'m> {
             script,
             direction,
             synchronous: true,
+            ran_outside: Default::default(),
         }
     }
 

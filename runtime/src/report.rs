@@ -17,6 +17,9 @@ pub struct Applied {
     pub attempts: u32,
     /// Whether it resumed a migration a previous run left partially applied.
     pub resumed: bool,
+    /// Statements (1-based) the server refused inside a transaction (SQLSTATE 25001) and that
+    /// ran on their own outside it instead.
+    pub ran_outside_transaction: Vec<usize>,
 }
 
 /// The result of [`Migrator::migrate`](crate::Migrator::migrate).
@@ -49,6 +52,9 @@ impl fmt::Display for Report {
                 }
                 if a.resumed {
                     write!(f, ", resumed")?;
+                }
+                for n in &a.ran_outside_transaction {
+                    write!(f, ", statement {n} ran outside the transaction")?;
                 }
                 write!(f, ")")?;
             }
@@ -131,6 +137,11 @@ pub enum MigrationState {
         /// How long it took, in milliseconds.
         execution_ms: i64,
     },
+    /// Recorded as applied by a baseline or a history import, without pgshift running it.
+    Baselined {
+        /// When it was recorded (UTC, ISO 8601).
+        at: String,
+    },
     /// Not applied yet.
     Pending,
     /// Started but not finished: some steps outside a transaction ran. `migrate` resumes it.
@@ -157,10 +168,11 @@ pub enum MigrationState {
 }
 
 impl MigrationState {
-    /// A short label: `applied`, `pending`, `partial`, `reverting`, `drift`, `unknown`.
+    /// A short label: `applied`, `baselined`, `pending`, `partial`, `reverting`, `drift`, `unknown`.
     pub fn label(&self) -> &'static str {
         match self {
             MigrationState::Applied { .. } => "applied",
+            MigrationState::Baselined { .. } => "baselined",
             MigrationState::Pending => "pending",
             MigrationState::Partial { .. } => "partial",
             MigrationState::Reverting => "reverting",
@@ -241,6 +253,9 @@ impl fmt::Display for Status {
         for e in &self.entries {
             let details = match &e.state {
                 MigrationState::Applied { at, execution_ms } => format!("{at} ({execution_ms} ms)"),
+                MigrationState::Baselined { at } => {
+                    format!("{at} (recorded without running: baseline or import)")
+                }
                 MigrationState::Pending => String::new(),
                 MigrationState::Reverting => {
                     "a rollback stopped midway; run `rollback` again to finish it".to_string()
@@ -369,6 +384,8 @@ pub struct Plan {
     pub migrations: Vec<PlannedMigration>,
     /// Migrations in the database unknown to this binary.
     pub unknown: Vec<HistoryRow>,
+    /// The backup that would run first (`pg_dump to <path>`), when there is work and one is set.
+    pub backup: Option<String>,
 }
 
 impl fmt::Display for Plan {
@@ -388,6 +405,9 @@ impl fmt::Display for Plan {
                 self.statement_timeout.as_millis(),
                 self.lock_retries
             )?;
+        }
+        if let Some(backup) = &self.backup {
+            write!(f, "\nwould back up first: {backup}")?;
         }
         for m in &self.migrations {
             write!(f, "\n\n{} ({})", m.id, m.file)?;

@@ -43,9 +43,28 @@ pub(crate) fn millis(d: std::time::Duration) -> String {
     format!("'{ms}ms'")
 }
 
+/// 1-based line and character column of a byte offset.
+pub(crate) fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    (line as u32, column as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\ncé x", 7), (2, 4));
+        assert_eq!(line_col("a", 0), (1, 1));
+    }
 
     #[test]
     fn millis_never_turns_a_limit_into_none() {

@@ -1,0 +1,5 @@
+static SEEDS: pgshift::Seeds = pgshift::embed_seeds!("tests/ui/seed_problems");
+
+fn main() {
+    let _ = &SEEDS;
+}

@@ -1,0 +1,1 @@
+INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme');

@@ -1,0 +1,3 @@
+BEGIN;
+INSERT INTO cases (title) VALUES ('y');
+COMMIT;

@@ -1,0 +1,2 @@
+INSERT INTO cases (title) VALUES ('z')
+SELEC 1;
