@@ -21,8 +21,8 @@ use clap::{Parser, Subcommand};
 
 /// Checked at compile time, like any `embed_migrations!()`.
 static MIGRATIONS: pgshift::Migrations = pgshift::embed_migrations!();
-// Plug-in point: `static SEEDS: pgshift::Seeds = pgshift::embed_seeds!();` and
-// `ops.run(&MIGRATIONS, &SEEDS)` once seeds land.
+/// `myapp db seed` applies these.
+static SEEDS: pgshift::Seeds = pgshift::embed_seeds!();
 
 /// A service with its own commands.
 #[derive(Parser)]
@@ -42,7 +42,7 @@ enum AppCommand {
 
 fn main() -> ExitCode {
     match App::parse().command {
-        AppCommand::Db(ops) => ops.run(&MIGRATIONS),
+        AppCommand::Db(ops) => ops.run(&MIGRATIONS, &SEEDS),
         AppCommand::Serve => {
             // The same migrator the `db` commands use, with their defaults.
             let options = pgshift::cli::Options::default();

@@ -34,6 +34,7 @@ fn run(ops: &Ops, migrations: &Migrations) -> Result<(), pgshift::cli::Failure> 
         &ops.command,
         &ops.options,
         migrations,
+        &pgshift::Seeds::default(),
         &Output::new(&ops.options),
     )
 }

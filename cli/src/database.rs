@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use pgshift::Migrations;
 use pgshift::cli::{Command, Failure, Options, Output};
+use pgshift::{Migrations, Seeds};
 use pgshift_localpg::Cluster;
 
 use crate::Folders;
@@ -20,6 +20,11 @@ pub fn run(
     out: &Output,
 ) -> Result<(), Failure> {
     let migrations = load(&folders.dir, out)?;
+    let seeds = load_seeds(
+        &folders.seeds_dir,
+        matches!(command, Command::Seed { .. }),
+        out,
+    )?;
     let mut options = options.clone();
     // Held until the command is done: dropping it stops the cluster if this run started it.
     let _cluster = match (&options.database_url, pgshift::url_from_env()) {
@@ -30,11 +35,34 @@ pub fn run(
         }
         _ => None,
     };
-    pgshift::cli::execute(command, &options, &migrations, out)
+    pgshift::cli::execute(command, &options, &migrations, &seeds, out)
+}
+
+/// The seed folder as a seed set. Missing is fine unless the command is `seed`.
+fn load_seeds(dir: &Path, needed: bool, out: &Output) -> Result<Seeds, Failure> {
+    if !needed {
+        // Other commands do not use seeds: a broken seed file must not stop a migrate.
+        return Ok(Seeds::default());
+    }
+    let display = lint::display(dir);
+    lint::require_folder(dir)?;
+    match pgshift::load::load_seeds_dir(dir, &display, &pgshift_core::Options::from_env()) {
+        Ok((seeds, _)) => Ok(seeds),
+        Err(diagnostics) => {
+            for d in &diagnostics {
+                lint::print_human(out, d);
+            }
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            Err(Failure::validation(format!(
+                "{display} has {errors} error(s); nothing was seeded"
+            ))
+            .todo("fix the seed files listed above (`pgshift init` creates the folder)"))
+        }
+    }
 }
 
 /// The folder as a migration set, or its problems printed and a validation failure.
-fn load(dir: &Path, out: &Output) -> Result<Migrations, Failure> {
+pub fn load(dir: &Path, out: &Output) -> Result<Migrations, Failure> {
     let display = lint::display(dir);
     lint::require_folder(dir)?;
     match pgshift::load::load_dir(dir, &display, &pgshift_core::Options::from_env()) {

@@ -5,6 +5,7 @@
 //! binary; this binary loads the folder with the same analysis `embed_migrations!()` runs at
 //! compile time, and without a database URL uses the local dev cluster. See docs/cli.md.
 
+mod convert;
 mod database;
 mod lint;
 mod scaffold;
@@ -39,7 +40,7 @@ struct Folders {
         default_value = "db/managed-migrations"
     )]
     dir: PathBuf,
-    /// The seed folder (used by `seed`, which comes with the library's seeds)
+    /// The seed folder (used by `seed`)
     #[arg(
         long,
         global = true,
@@ -65,7 +66,8 @@ enum Command {
     Init,
     /// Write a migration pair that builds an index (CONCURRENTLY by default) and drops it
     Index(Box<pgshift::cli::IndexArgs>),
-    // Plug-in point: `baseline [--to ID]` and `convert --from diesel|sqlx|refinery SRC` go here.
+    /// Convert a diesel, sqlx or refinery folder into pgshift's layout; with --database-url, also import its history
+    Convert(convert::ConvertArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::New { name } => scaffold::new(&cli.files.dir, name, &out),
         Command::Init => scaffold::init(&cli.files, &out),
         Command::Index(args) => scaffold::index(args, &cli.files.dir, &out),
+        Command::Convert(args) => convert::run(args, &cli.files.dir, &cli.db, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

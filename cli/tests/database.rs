@@ -204,6 +204,21 @@ fn without_a_url_the_local_dev_cluster_is_used_and_reused() {
     let cluster_root = pgshift_localpg::cluster::dev_root(project.path());
     let result = std::panic::catch_unwind(|| {
         let run = pgshift_in(project.path(), &["migrate"], &[]).expect(0);
+        // The default backup before migrating: in the current directory, named after the
+        // database, the UTC time and the target.
+        let dumps: Vec<String> = std::fs::read_dir(project.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".dump"))
+            .collect();
+        assert_eq!(dumps.len(), 1, "{dumps:?}\n{}", run.all());
+        assert!(dumps[0].starts_with("pgshift_dev-"), "{dumps:?}");
+        assert!(
+            run.stdout
+                .contains(&format!("backed up to {} before migrating", dumps[0])),
+            "{}",
+            run.stdout
+        );
         assert!(
             run.stderr.contains(&format!(
                 "no --database-url, POSTGRES_URL or DATABASE_URL: using the local dev cluster in {}",
@@ -266,7 +281,7 @@ fn a_progress_bar_is_drawn_on_a_terminal_only() {
     // A terminal (util-linux `script` gives the command a pseudo-terminal), and 3 to apply:
     // the bar shows from 3 migrations on, or once one runs for a second.
     let command = format!(
-        "'{}' migrate --dir '{}' --database-url '{}'",
+        "'{}' migrate --no-backup --dir '{}' --database-url '{}'",
         env!("CARGO_BIN_EXE_pgshift"),
         path(&dir),
         db.url()

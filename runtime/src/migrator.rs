@@ -303,6 +303,7 @@ impl<'m> Migrator<'m> {
                 return Ok(Report {
                     applied: Vec::new(),
                     unknown,
+                    backup: None,
                 });
             }
         }
@@ -339,6 +340,7 @@ impl<'m> Migrator<'m> {
         let mut report = Report {
             applied: Vec::new(),
             unknown,
+            backup: None,
         };
         let pending: Vec<(&Migration, usize, bool)> = wanted
             .iter()
@@ -358,9 +360,11 @@ impl<'m> Migrator<'m> {
                 target: &target,
                 plan: &plan,
             };
-            self.backup
+            report.backup = self
+                .backup
                 .run(&context)
-                .map_err(Error::BackupBeforeMigrating)?;
+                .map_err(Error::BackupBeforeMigrating)?
+                .map(|p| p.display().to_string());
         }
         for (i, &(m, from, resumed)) in pending.iter().enumerate() {
             if !resumed && max_applied.is_some_and(|max| m.version < max) {

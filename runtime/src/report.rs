@@ -30,6 +30,8 @@ pub struct Report {
     pub applied: Vec<Applied>,
     /// Migrations in the database that this binary does not know (a newer deploy ran them).
     pub unknown: Vec<HistoryRow>,
+    /// Where the `pg_dump` backup taken before the first migration went, if one was.
+    pub backup: Option<String>,
 }
 
 impl Report {

@@ -125,6 +125,13 @@ impl Seeds {
     }
 }
 
+impl Default for Seeds {
+    /// No seeds.
+    fn default() -> Self {
+        Seeds::__new(&[])
+    }
+}
+
 impl<'a> IntoIterator for &'a Seeds {
     type Item = &'a Seed;
     type IntoIter = std::slice::Iter<'a, Seed>;

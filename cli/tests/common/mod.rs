@@ -58,9 +58,13 @@ pub fn pgshift_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
-/// Runs `pgshift` in the workspace root against `db`.
+/// Runs `pgshift` in the workspace root against `db`. `migrate` runs with `--no-backup` unless
+/// the test asks for a backup (a default backup would land in the workspace root).
 pub fn pgshift(db: &TestDb, args: &[&str]) -> Run {
     let mut all = args.to_vec();
+    if all.first() == Some(&"migrate") && !all.contains(&"--backup-path") {
+        all.push("--no-backup");
+    }
     all.extend(["--database-url", db.url()]);
     pgshift_in(&root(), &all, &[])
 }

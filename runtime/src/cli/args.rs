@@ -1,6 +1,7 @@
 //! The command line: global database options and the database subcommands, as clap types an
 //! application can nest in its own parser.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
@@ -73,10 +74,15 @@ pub enum Command {
         /// Apply only up to and including this migration (id or version)
         #[arg(long, value_name = "ID")]
         to: Option<String>,
-        /// Print what would run (statements, transactions, timeouts); execute nothing
+        /// Print what would run (statements, transactions, timeouts, backup); execute nothing
         #[arg(long)]
         dry_run: bool,
-        // Plug-in point: `--backup-path P | --no-backup` arrive with the library's backups.
+        /// Where the pg_dump backup taken before migrating goes (*.sql: plain SQL, else pg_dump's custom format) [default: <database>-<UTC time>-before-<target>.dump in the current directory]
+        #[arg(long, value_name = "PATH", conflicts_with = "no_backup")]
+        backup_path: Option<PathBuf>,
+        /// Migrate without taking a backup first
+        #[arg(long)]
+        no_backup: bool,
     },
     /// Roll back the newest migration, or more
     Rollback {
@@ -102,8 +108,30 @@ pub enum Command {
         #[arg(long)]
         reversible: bool,
     },
-    // Plug-in point: `seed [--rerun-changed]`, `backup --backup-path P` and `restore --restore P`
-    // arrive with the library's `Seeds` and backups (see `run`).
+    /// Apply the seeds not applied yet, in file-name order, each once (tracked in seed_history)
+    Seed {
+        /// Run seeds whose file changed since they were applied again (instead of refusing)
+        #[arg(long)]
+        rerun_changed: bool,
+    },
+    /// Back the database up with pg_dump
+    Backup {
+        /// The file to write (*.sql: plain SQL, else pg_dump's custom format)
+        #[arg(long, value_name = "PATH")]
+        backup_path: PathBuf,
+    },
+    /// Restore a backup (plain or custom format), all or nothing, under the migration lock
+    Restore {
+        /// The backup file to restore
+        #[arg(long, value_name = "PATH")]
+        restore: PathBuf,
+    },
+    /// Record migrations as applied without running them (a database that already has them)
+    Baseline {
+        /// Up to and including this migration (id or version) [default: all]
+        #[arg(long, value_name = "ID")]
+        to: Option<String>,
+    },
 }
 
 /// How `status` prints.

@@ -8,11 +8,13 @@ use super::errors::Failure;
 use super::json;
 use super::output::{Output, Style};
 use super::progress::Bar;
+use crate::backup::Backup;
 use crate::connect::{connect, url_from_env};
 use crate::error::redact;
 use crate::migration::Migrations;
 use crate::migrator::{Migrator, Rollback};
 use crate::report::{Plan, Report, RollbackReport, Status};
+use crate::seed::Seeds;
 
 /// Runs `command` on `migrations` with `options`, printing through `out`.
 ///
@@ -24,6 +26,7 @@ pub fn execute(
     command: &Command,
     options: &Options,
     migrations: &Migrations,
+    seeds: &Seeds,
     out: &Output,
 ) -> Result<(), Failure> {
     let url = match &options.database_url {
@@ -35,10 +38,20 @@ pub fn execute(
     }
     let migrator = options.migrator(migrations);
     match command {
-        Command::Migrate { to, dry_run } => {
+        Command::Migrate {
+            to,
+            dry_run,
+            backup_path,
+            no_backup,
+        } => {
             let migrator = match to {
                 Some(id) => migrator.target(id.clone()),
                 None => migrator,
+            };
+            let migrator = if *no_backup {
+                migrator.backup(Backup::Skip)
+            } else {
+                migrator.backup(Backup::pg_dump(url.clone(), backup_path.clone()))
             };
             let mut client = connect(&url)?;
             if *dry_run {
@@ -80,6 +93,58 @@ pub fn execute(
             }
         }
         Command::Test { reversible } => test(out, &migrator, &url, *reversible)?,
+        Command::Seed { rerun_changed } => {
+            let mut client = connect(&url)?;
+            let report = migrator
+                .rerun_changed_seeds(*rerun_changed)
+                .seed(&mut client, seeds)?;
+            for s in &report.applied {
+                let again = if s.rerun { ", changed: ran again" } else { "" };
+                out.line(format!(
+                    "{}  {}  {:>7}{again}",
+                    out.paint(Style::Green, "seeded"),
+                    s.name,
+                    millis(s.duration)
+                ));
+            }
+            out.line(match (report.applied.len(), report.skipped.len()) {
+                (0, 0) => "no seeds".to_string(),
+                (0, n) => format!("nothing to seed: {n} seed(s) already applied"),
+                (a, n) => format!("{a} seed(s) applied, {n} already applied before"),
+            });
+        }
+        Command::Backup { backup_path } => {
+            let started = Instant::now();
+            let file = crate::backup::backup(&url, backup_path)?;
+            out.line(format!(
+                "backed up to {} ({} format, {} bytes, {})",
+                file.path.display(),
+                file.format,
+                file.bytes,
+                millis(started.elapsed())
+            ));
+        }
+        Command::Restore { restore } => {
+            let started = Instant::now();
+            let format = migrator.restore(&url, restore)?;
+            out.line(format!(
+                "restored {} ({format} format, {}): the database is as it was when the backup was taken",
+                restore.display(),
+                millis(started.elapsed())
+            ));
+        }
+        Command::Baseline { to } => {
+            let migrator = match to {
+                Some(id) => migrator.target(id.clone()),
+                None => migrator,
+            };
+            let mut client = connect(&url)?;
+            let report = migrator.baseline(&mut client)?;
+            for id in &report.baselined {
+                out.line(format!("{}  {id}", out.paint(Style::Green, "baselined")));
+            }
+            out.line(report.to_string());
+        }
     }
     Ok(())
 }
@@ -119,6 +184,9 @@ fn millis(d: Duration) -> String {
 }
 
 fn print_report(out: &Output, report: &Report, elapsed: Duration) {
+    if let Some(path) = &report.backup {
+        out.line(format!("backed up to {path} before migrating"));
+    }
     if report.applied.is_empty() {
         out.line("up to date: nothing to apply");
         return;
@@ -131,6 +199,9 @@ fn print_report(out: &Output, report: &Report, elapsed: Duration) {
         }
         if a.resumed {
             extra.push_str(", resumed");
+        }
+        for n in &a.ran_outside_transaction {
+            extra.push_str(&format!(", statement {n} ran outside the transaction"));
         }
         out.line(format!(
             "{}  {:<width$}  {:>7}{extra}",
@@ -185,6 +256,7 @@ fn print_status(out: &Output, status: &Status) {
     for line in status.to_string().lines() {
         let painted = [
             ("applied", Style::Green),
+            ("baselined", Style::Green),
             ("pending", Style::Yellow),
             ("partial", Style::Yellow),
             ("reverting", Style::Red),

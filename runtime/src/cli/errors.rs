@@ -178,6 +178,23 @@ impl From<Error> for Failure {
                     None => failure,
                 }
             }
+            Error::SeedsBeforeMigrations { pending } => Failure::runtime(format!(
+                "cannot seed: {} migration(s) are not applied yet (first: {}); seeds are written for the migrated schema",
+                pending.len(),
+                pending.first().map(String::as_str).unwrap_or_default()
+            ))
+            .todo("run `migrate` first, then `seed`"),
+            Error::SeedChanged(names) => Failure::validation(format!(
+                "seed(s) changed since they were applied: {}; nothing was seeded",
+                names.join(", ")
+            ))
+            .todo("put new rows in a new seed file, or run the changed seeds again on purpose with `seed --rerun-changed`"),
+            Error::BackupBeforeMigrating(b) => Failure::runtime(format!(
+                "the backup before migrating failed, so nothing was migrated: {b}"
+            ))
+            .todo("fix the backup (see above), pass --backup-path to write it elsewhere, or --no-backup to migrate without one on purpose"),
+            Error::Backup(b) => Failure::runtime(b.to_string()),
+            e @ Error::Import { .. } => Failure::runtime(e.to_string()),
             other => Failure::runtime(other.to_string()),
         }
     }

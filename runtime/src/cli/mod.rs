@@ -1,7 +1,8 @@
 //! The operator commands, in the application's own binary (feature `cli`).
 //!
-//! `migrate [--to ID] [--dry-run]`, `rollback [--steps N | --to ID]`, `status [--format json]`
-//! and `test [--reversible]`, over the migrations compiled into the binary, so an operator can
+//! `migrate [--to ID] [--dry-run] [--backup-path P | --no-backup]`, `rollback [--steps N | --to
+//! ID]`, `status [--format json]`, `test [--reversible]`, `seed [--rerun-changed]`, `backup
+//! --backup-path P`, `restore --restore P` and `baseline [--to ID]`, over the migrations compiled into the binary, so an operator can
 //! act in production without the source tree. `rollback` also rolls back migrations this binary
 //! does not know, with the down SQL kept in the history table.
 //!
@@ -13,9 +14,10 @@
 //!
 //! ```no_run
 //! static MIGRATIONS: pgshift::Migrations = pgshift::embed_migrations!("../db/managed-migrations");
+//! static SEEDS: pgshift::Seeds = pgshift::embed_seeds!("../db/managed-seeds");
 //!
 //! fn main() -> std::process::ExitCode {
-//!     pgshift::cli::run(&MIGRATIONS)
+//!     pgshift::cli::run(&MIGRATIONS, &SEEDS)
 //! }
 //! ```
 //!
@@ -48,24 +50,24 @@ pub use output::{Output, Style};
 pub use clap;
 
 use crate::migration::Migrations;
+use crate::seed::Seeds;
 
 /// Parses the process's arguments as [`Ops`] and runs the command on `migrations`. Usage
 /// errors print clap's message and exit 2; `--help` exits 0.
 ///
-/// Plug-in point: once `embed_seeds!()` lands this becomes `run(&MIGRATIONS, &SEEDS)`, with
-/// `seed`, `backup` and `restore` added to [`Command`].
-pub fn run(migrations: &Migrations) -> ExitCode {
-    Ops::parse().run(migrations)
+/// `seeds` is what `seed` applies (`&Seeds::default()` for an application without seeds).
+pub fn run(migrations: &Migrations, seeds: &Seeds) -> ExitCode {
+    Ops::parse().run(migrations, seeds)
 }
 
 impl Ops {
     /// Runs the parsed command on `migrations`: prints the result, or the failure on stderr,
     /// and returns the exit code. Installs a stderr logger for the library's `log` records
     /// unless the program has one.
-    pub fn run(&self, migrations: &Migrations) -> ExitCode {
+    pub fn run(&self, migrations: &Migrations, seeds: &Seeds) -> ExitCode {
         let out = Output::new(&self.options);
         out.install_logger();
-        match execute(&self.command, &self.options, migrations, &out) {
+        match execute(&self.command, &self.options, migrations, seeds, &out) {
             Ok(()) => ExitCode::SUCCESS,
             Err(failure) => {
                 out.failure(&failure);
