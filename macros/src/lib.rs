@@ -14,6 +14,8 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::LitStr;
 
+mod encode;
+
 /// The folder `embed_migrations!()` reads when given no path.
 const DEFAULT_MIGRATIONS_DIR: &str = "db/managed-migrations";
 
@@ -123,31 +125,35 @@ fn expand(dir: &str, span: Span) -> TokenStream {
     if analysis.has_errors() {
         return error_value(&tracked, combined_errors(&analysis, span));
     }
-    let mut migrations = Vec::with_capacity(analysis.migrations.len());
+    let mut texts = Vec::with_capacity(analysis.migrations.len() * 2);
     for m in &analysis.migrations {
-        let (version, name, id) = (m.version, &m.name, &m.id);
-        let up = script(&m.up, span);
-        let down = script(&m.down, span);
-        let (up, down) = match (up, down) {
-            (Ok(up), Ok(down)) => (up, down),
-            (Err(e), _) | (_, Err(e)) => return error_value(&tracked, e),
-        };
-        let uses = m.enum_value_uses.iter().map(|u| {
-            let (added_in, value) = (u.added_in, &u.value);
-            quote!(::pgshift::__private::EnumValueUse {
-                added_in: #added_in,
-                value: ::std::borrow::Cow::Borrowed(#value),
-            })
-        });
-        migrations.push(quote! {
-            ::pgshift::__private::Migration::__new(#version, #name, #id, #up, #down, &[#(#uses),*])
-        });
+        for file in [&m.up, &m.down] {
+            match file_text(file, span) {
+                Ok(text) => texts.push(text),
+                Err(e) => return error_value(&tracked, e),
+            }
+        }
     }
+    let table = encode::table(&analysis.migrations);
     quote! {{
         #tracked
-        const MIGRATIONS: &[::pgshift::__private::Migration] = &[#(#migrations),*];
-        ::pgshift::__private::Migrations::__new(MIGRATIONS)
+        const TEXTS: &[&str] = &[#(#texts),*];
+        ::pgshift::__private::Migrations::__embedded(#table, TEXTS)
     }}
+}
+
+/// `include_str!` of a file: its text at run time, and a rebuild when it changes.
+fn file_text(file: &AnalyzedFile, span: Span) -> Result<TokenStream, syn::Error> {
+    let path = file.source.path.to_str().ok_or_else(|| {
+        syn::Error::new(
+            span,
+            format!(
+                "the path of `{}` is not valid UTF-8, so it cannot be embedded",
+                file.source.display
+            ),
+        )
+    })?;
+    Ok(quote!(::core::include_str!(#path)))
 }
 
 fn error_value(tracked: &TokenStream, error: syn::Error) -> TokenStream {

@@ -36,6 +36,7 @@ pub mod backup;
 mod baseline;
 mod check;
 mod connect;
+mod embedded;
 mod error;
 mod execute;
 pub mod history;

@@ -413,9 +413,13 @@ impl fmt::Display for Migration {
 }
 
 /// An ordered set of migrations, usually `static MIGRATIONS: Migrations = embed_migrations!();`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Migrations {
     list: Cow<'static, [Migration]>,
+    /// What `embed_migrations!()` emitted: the table and the files' texts, decoded into
+    /// `decoded` on first use.
+    embedded: Option<(&'static str, &'static [&'static str])>,
+    decoded: std::sync::OnceLock<Vec<Migration>>,
 }
 
 impl Migrations {
@@ -423,6 +427,17 @@ impl Migrations {
     pub const fn __new(list: &'static [Migration]) -> Self {
         Migrations {
             list: Cow::Borrowed(list),
+            embedded: None,
+            decoded: std::sync::OnceLock::new(),
+        }
+    }
+
+    #[doc(hidden)]
+    pub const fn __embedded(table: &'static str, texts: &'static [&'static str]) -> Self {
+        Migrations {
+            list: Cow::Borrowed(&[]),
+            embedded: Some((table, texts)),
+            decoded: std::sync::OnceLock::new(),
         }
     }
 
@@ -431,32 +446,53 @@ impl Migrations {
         list.sort_by_key(|m| m.version);
         Migrations {
             list: Cow::Owned(list),
+            embedded: None,
+            decoded: std::sync::OnceLock::new(),
         }
     }
 
     /// The migrations in version order.
     pub fn as_slice(&self) -> &[Migration] {
-        &self.list
+        match self.embedded {
+            Some((table, texts)) => self
+                .decoded
+                .get_or_init(|| crate::embedded::decode(table, texts)),
+            None => &self.list,
+        }
     }
 
     /// Iterates in version order.
     pub fn iter(&self) -> std::slice::Iter<'_, Migration> {
-        self.list.iter()
+        self.as_slice().iter()
     }
 
     /// How many migrations the set holds.
     pub fn len(&self) -> usize {
-        self.list.len()
+        self.as_slice().len()
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.as_slice().is_empty()
     }
 
     /// The migration named by `target` (id or version).
     pub fn find(&self, target: &str) -> Option<&Migration> {
-        self.list.iter().find(|m| m.matches(target))
+        self.iter().find(|m| m.matches(target))
+    }
+}
+
+impl PartialEq for Migrations {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Migrations {}
+
+impl fmt::Debug for Migrations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
     }
 }
 
