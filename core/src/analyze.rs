@@ -11,6 +11,7 @@ use crate::discover::{SourceFile, discover};
 use crate::naming::Direction;
 use crate::pg;
 use crate::rules::{self, Category, Context};
+use crate::schema::Schema;
 use crate::source::LineIndex;
 use crate::split::{ParsedFile, SyntaxError, SyntaxErrorKind, parse_sql};
 
@@ -122,6 +123,7 @@ pub fn analyze_dir(dir: &Path, display_dir: &str, options: &Options) -> Analysis
         let mut parsed = parse_all(&texts).into_iter();
         let mut migrations = Vec::with_capacity(pairs.len());
         let mut facts = Vec::with_capacity(pairs.len());
+        let mut schema = Schema::new();
         for pair in pairs {
             let (up_parsed, down_parsed) = match (parsed.next(), parsed.next()) {
                 (Some(up), Some(down)) => (up, down),
@@ -131,12 +133,24 @@ pub fn analyze_dir(dir: &Path, display_dir: &str, options: &Options) -> Analysis
                 .as_ref()
                 .map(|f| crate::enums::EnumFacts::of(&pair.up.text, f))
                 .unwrap_or_default();
-            let up = check_file(pair.up, up_parsed, Direction::Up, options, &mut diagnostics);
+            schema.begin_migration();
+            let up = check_file(
+                pair.up,
+                up_parsed,
+                Direction::Up,
+                options,
+                &mut schema,
+                &mut diagnostics,
+            );
+            // The down file is checked against the schema as the up file left it, and changes
+            // nothing: the next migration starts from the up file's result.
+            let mut after_up = Schema::new();
             let down = check_file(
                 pair.down,
                 down_parsed,
                 Direction::Down,
                 options,
+                &mut after_up,
                 &mut diagnostics,
             );
             if let (Some(up), Some(down)) = (up, down) {
@@ -228,7 +242,31 @@ pub fn analyze_file(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<AnalyzedFile> {
     let parsed = parse_sql(&source.text);
-    check_file(source, parsed, direction, options, diagnostics)
+    let mut schema = Schema::new();
+    schema.begin_migration();
+    check_file(source, parsed, direction, options, &mut schema, diagnostics)
+}
+
+/// Checks `text` as an up file after whatever `schema` holds (tests of rules use it).
+#[cfg(test)]
+pub(crate) fn check_up_text(text: &str, schema: &mut Schema) -> Vec<Diagnostic> {
+    let source = SourceFile {
+        path: std::path::PathBuf::from("m/1_a.up.sql"),
+        display: "m/1_a.up.sql".into(),
+        text: text.into(),
+        checksum: crate::checksum(text.as_bytes()),
+    };
+    let parsed = parse_sql(text);
+    let mut diagnostics = Vec::new();
+    check_file(
+        source,
+        parsed,
+        Direction::Up,
+        &Options::default(),
+        schema,
+        &mut diagnostics,
+    );
+    diagnostics
 }
 
 /// The diagnostic for a file that does not parse.
@@ -262,6 +300,7 @@ fn check_file(
     parsed: Result<ParsedFile, SyntaxError>,
     direction: Direction,
     options: &Options,
+    schema: &mut Schema,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<AnalyzedFile> {
     let text = source.text.as_str();
@@ -357,6 +396,7 @@ fn check_file(
             statement,
             class: &class,
             created: &created,
+            schema,
         };
         for rule in rules::RULES {
             if direction == Direction::Down && !rule.category.checks_down_files() {
@@ -378,6 +418,7 @@ fn check_file(
             }
         }
         track_created_tables(&statement.node, &class, &mut created);
+        schema.apply(&statement.node);
         statements.push(AnalyzedStatement {
             start: statement.start,
             end: statement.end,
@@ -393,7 +434,11 @@ fn check_file(
     })
 }
 
-fn track_created_tables(node: &pg::NodeEnum, class: &Classification, created: &mut Vec<TableName>) {
+pub(crate) fn track_created_tables(
+    node: &pg::NodeEnum,
+    class: &Classification,
+    created: &mut Vec<TableName>,
+) {
     use pg::NodeEnum;
     match node {
         // `IF NOT EXISTS` may find the table already there (and in use): not new.
@@ -576,11 +621,11 @@ mod tests {
             ("202401010000_add_archived.down.sql", ""),
             (
                 "202401020000_archive_old.up.sql",
-                "UPDATE cases SET status = 'archived';",
+                "UPDATE cases SET status = 'archived' WHERE closed_at < '2020-01-01';",
             ),
             (
                 "202401020000_archive_old.down.sql",
-                "UPDATE cases SET status = 'closed';",
+                "UPDATE cases SET status = 'closed' WHERE status = 'archived';",
             ),
         ] {
             std::fs::write(dir.path().join(name), text).unwrap();
@@ -592,7 +637,7 @@ mod tests {
             analysis.diagnostics
         );
         let (_, diags) = up(
-            "ALTER TYPE case_status ADD VALUE 'archived';\nUPDATE cases SET status = 'archived';",
+            "ALTER TYPE case_status ADD VALUE 'archived';\nUPDATE cases SET status = 'archived' WHERE id = 1;",
             &Options::default(),
         );
         assert_eq!(codes(&diags), ["enum-value-used-in-same-transaction"]);
