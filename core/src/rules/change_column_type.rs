@@ -41,6 +41,11 @@ fn widens(old: &[i64], new: &[i64]) -> bool {
     }
 }
 
+/// Like [`widens`] for fractional-second precision, where no modifier means 6 (the most).
+fn widens_precision(old: &[i64], new: &[i64]) -> bool {
+    new.first().unwrap_or(&6) >= old.first().unwrap_or(&6)
+}
+
 /// The cost of changing `old` to `new`, measured on PostgreSQL 15 (table and index file nodes
 /// before and after) with the session time zone UTC, which pgshift assumes.
 pub(crate) fn cost(old: &ColumnType, new: &ColumnType) -> Cost {
@@ -66,10 +71,10 @@ pub(crate) fn cost(old: &ColumnType, new: &ColumnType) -> Cost {
         ("timestamp", "timestamp")
         | ("timestamptz", "timestamptz")
         | ("time", "time")
-        | ("timetz", "timetz") => widens(&old.typmods, &new.typmods),
+        | ("timetz", "timetz") => widens_precision(&old.typmods, &new.typmods),
         ("interval", "interval") => new.typmods.is_empty(),
         ("timestamp", "timestamptz") | ("timestamptz", "timestamp") => {
-            return if widens(&old.typmods, &new.typmods) {
+            return if widens_precision(&old.typmods, &new.typmods) {
                 Cost::IndexRebuild
             } else {
                 Cost::Rewrite
@@ -197,6 +202,7 @@ mod tests {
             "ALTER TABLE cases ALTER at TYPE timestamptz",
             "ALTER TABLE cases ALTER at TYPE timestamp with time zone",
             "ALTER TABLE cases ALTER n TYPE integer",
+            "ALTER TABLE cases ALTER at TYPE timestamp(6)",
         ] {
             assert!(check_after(&RULE, BEFORE, sql).is_empty(), "{sql}");
         }

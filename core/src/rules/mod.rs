@@ -571,6 +571,35 @@ mod tests {
     }
 
     #[test]
+    fn every_rule_has_a_section_in_docs_rules_md() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rules.md");
+        let docs = std::fs::read_to_string(path).unwrap();
+        let mut documented: Vec<&str> = docs
+            .lines()
+            .filter_map(|l| l.strip_prefix("### `")?.strip_suffix('`'))
+            .collect();
+        let mut registered = ids();
+        documented.sort();
+        registered.sort();
+        assert_eq!(
+            documented, registered,
+            "docs/rules.md sections vs the registry"
+        );
+        for rule in RULES {
+            let section = docs.split(&format!("### `{}`", rule.id)).nth(1).unwrap();
+            let section = section.split("\n### ").next().unwrap();
+            for part in [
+                "**Catches**",
+                "**Lock**",
+                "**Safe alternative**",
+                "**Allow**",
+            ] {
+                assert!(section.contains(part), "{}: no {part}", rule.id);
+            }
+        }
+    }
+
+    #[test]
     fn ids_are_unique() {
         let mut ids = ids();
         ids.sort();
