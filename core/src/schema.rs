@@ -279,6 +279,11 @@ impl Schema {
         self.domains.get(name).copied()
     }
 
+    /// The migration that created type `name` (an enum), if the set did.
+    pub fn type_created_in(&self, name: &str) -> Option<usize> {
+        self.types.get(name).copied()
+    }
+
     /// The migration that created schema `name`, if the set did.
     pub fn schema_created_in(&self, name: &str) -> Option<usize> {
         self.schemas.get(name).copied()
@@ -355,6 +360,16 @@ impl Schema {
                 self.add_index(name, &table, s.unique, columns);
             }
             NodeEnum::CreateEnumStmt(s) => {
+                if let Some(name) = last_name(&s.type_name) {
+                    self.types.insert(name, self.migration);
+                }
+            }
+            NodeEnum::CompositeTypeStmt(s) => {
+                if let Some(t) = &s.typevar {
+                    self.types.insert(t.relname.clone(), self.migration);
+                }
+            }
+            NodeEnum::CreateRangeStmt(s) => {
                 if let Some(name) = last_name(&s.type_name) {
                     self.types.insert(name, self.migration);
                 }

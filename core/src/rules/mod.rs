@@ -28,6 +28,7 @@ mod add_foreign_key;
 mod add_primary_key;
 mod add_unique_constraint;
 mod alter_domain_add_constraint;
+mod alter_enum_rename_value;
 mod change_column_type;
 mod cluster;
 mod create_index_non_concurrently;
@@ -39,6 +40,7 @@ mod drop_index_non_concurrently;
 mod drop_not_null;
 mod drop_schema;
 mod drop_table;
+mod drop_type;
 mod lock_table;
 mod refresh_materialized_view_without_concurrently;
 mod reindex_without_concurrently;
@@ -110,6 +112,8 @@ pub static RULES: &[&Rule] = &[
     &drop_database::RULE,
     &truncate_table::RULE,
     &drop_not_null::RULE,
+    &drop_type::RULE,
+    &alter_enum_rename_value::RULE,
     &session_set::RULE,
     &add_foreign_key::RULE,
     &add_check_constraint::RULE,
