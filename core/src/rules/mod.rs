@@ -10,7 +10,7 @@ use crate::pg::ScanToken;
 use crate::classify::{Classification, TableName};
 use crate::pg::NodeEnum;
 use crate::pg::protobuf::{
-    AlterTableCmd, AlterTableStmt, AlterTableType, ColumnDef, Constraint, ObjectType,
+    AlterTableCmd, AlterTableStmt, AlterTableType, ColumnDef, Constraint, ObjectType, TypeName,
 };
 use crate::schema::Schema;
 use crate::split::{ParsedFile, ParsedStatement, is_comment};
@@ -42,6 +42,11 @@ mod drop_schema;
 mod drop_table;
 mod drop_type;
 mod lock_table;
+mod prefer_bigint;
+mod prefer_identity;
+mod prefer_robust_statements;
+mod prefer_text_field;
+mod prefer_timestamptz;
 mod refresh_materialized_view_without_concurrently;
 mod reindex_without_concurrently;
 mod rename_column;
@@ -71,6 +76,9 @@ pub enum Category {
     /// Changes rows in a way that belongs outside a schema migration (a table-wide `UPDATE`).
     /// Only an allow comment turns it off, for one statement.
     Data,
+    /// A better habit, not a danger: reported as [`crate::Severity::Advice`], which never fails
+    /// a build. An allow comment silences it for one statement.
+    Advice,
 }
 
 impl Category {
@@ -78,7 +86,7 @@ impl Category {
     /// down file is expected to undo things.
     pub fn checks_down_files(self) -> bool {
         match self {
-            Category::Breaking | Category::Locking | Category::Data => false,
+            Category::Breaking | Category::Locking | Category::Data | Category::Advice => false,
             Category::Safety => true,
         }
     }
@@ -139,6 +147,11 @@ pub static RULES: &[&Rule] = &[
     &alter_domain_add_constraint::RULE,
     &update_without_where::RULE,
     &delete_without_where::RULE,
+    &prefer_bigint::RULE,
+    &prefer_text_field::RULE,
+    &prefer_timestamptz::RULE,
+    &prefer_identity::RULE,
+    &prefer_robust_statements::RULE,
 ];
 
 /// The ids of every rule.
@@ -448,6 +461,57 @@ impl Context<'_> {
             .collect()
     }
 
+    /// Every column type the statement declares: the columns of `CREATE TABLE`, `ADD COLUMN`
+    /// and `ALTER COLUMN ... TYPE` (on any table: advice applies to new tables too), each with
+    /// the column's name and the span of the type's first token.
+    pub fn declared_types(&self) -> Vec<(String, &TypeName, (usize, usize))> {
+        let mut out = Vec::new();
+        match &self.statement.node {
+            NodeEnum::CreateStmt(create) => {
+                for elt in &create.table_elts {
+                    if let Some(NodeEnum::ColumnDef(c)) = &elt.node
+                        && let Some(t) = &c.type_name
+                    {
+                        out.push((c.colname.clone(), t, self.token_at(t.location)));
+                    }
+                }
+            }
+            NodeEnum::AlterTableStmt(_) => {
+                for (cmd, _) in self.alter_cmds() {
+                    let Some(NodeEnum::ColumnDef(c)) =
+                        cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                    else {
+                        continue;
+                    };
+                    let name = if c.colname.is_empty() {
+                        cmd.name.clone()
+                    } else {
+                        c.colname.clone()
+                    };
+                    let is_type = cmd.subtype == AlterTableType::AtAddColumn as i32
+                        || cmd.subtype == AlterTableType::AtAlterColumnType as i32;
+                    if is_type && let Some(t) = &c.type_name {
+                        out.push((name, t, self.token_at(t.location)));
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// The span of the token that starts at byte `location`, or the statement's first token.
+    pub fn token_at(&self, location: i32) -> (usize, usize) {
+        let Ok(at) = usize::try_from(location) else {
+            return self.whole();
+        };
+        let tokens = self.file.tokens_of(self.statement);
+        match tokens.binary_search_by_key(&at, |t| t.start as usize) {
+            Ok(i) => (at, (tokens[i].end - tokens[i].start) as usize),
+            Err(_) => self.whole(),
+        }
+    }
+
     /// The statement's table without its schema, as PostgreSQL uses it in generated names.
     pub fn bare_table(&self) -> String {
         self.class
@@ -541,12 +605,23 @@ pub(crate) mod test_support {
         out
     }
 
-    /// The codes the whole analysis reports for the up file `sql`, after the migration
-    /// `before` (allow comments, categories and every rule included).
+    /// The error codes the whole analysis reports for the up file `sql`, after the migration
+    /// `before` (allow comments, categories and every rule included; advice left out).
     pub fn codes_after(before: &str, sql: &str) -> Vec<&'static str> {
         let mut schema = history(before);
         crate::analyze::check_up_text(sql, &mut schema)
             .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.code)
+            .collect()
+    }
+
+    /// The advice codes the whole analysis reports for the up file `sql`.
+    pub fn advice(sql: &str) -> Vec<&'static str> {
+        let mut schema = history("");
+        crate::analyze::check_up_text(sql, &mut schema)
+            .iter()
+            .filter(|d| !d.is_error())
             .map(|d| d.code)
             .collect()
     }
