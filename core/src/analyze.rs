@@ -398,6 +398,7 @@ fn check_file(
             created: &created,
             schema,
         };
+        let first_finding = diagnostics.len();
         for rule in rules::RULES {
             if direction == Direction::Down && !rule.category.checks_down_files() {
                 continue;
@@ -410,7 +411,7 @@ fn check_file(
             }
             for finding in (rule.check)(&ctx) {
                 let mut d = Diagnostic::new(rule.id, display, finding.message)
-                    .at(text, finding.offset, finding.len)
+                    .at_indexed(&lines, text, finding.offset, finding.len)
                     .why(rule.why)
                     .help(finding.help);
                 d.severity = if rule.category == Category::Advice {
@@ -421,6 +422,9 @@ fn check_file(
                 diagnostics.push(d);
             }
         }
+        // One statement's findings in the order of the text (a stable sort: rules in registry
+        // order where they point at the same place).
+        diagnostics[first_finding..].sort_by_key(|d| d.position.map(|p| (p.line, p.column)));
         track_created_tables(&statement.node, &class, &mut created);
         schema.apply(&statement.node);
         statements.push(AnalyzedStatement {
@@ -497,6 +501,25 @@ mod tests {
         let (_, diags) = up(text, &Options::default());
         assert_eq!(codes(&diags), ["drop-column"]);
         assert_eq!(diags[0].location(), "m/1_a.up.sql:4:3");
+    }
+
+    #[test]
+    fn the_findings_of_one_statement_come_in_source_order() {
+        let text = "ALTER TABLE cases\n  ADD COLUMN token uuid DEFAULT gen_random_uuid(),\n  \
+                    ALTER COLUMN title SET NOT NULL,\n  DROP COLUMN body;";
+        let (_, diags) = up(text, &Options::default());
+        let found: Vec<(&str, String)> = diags.iter().map(|d| (d.code, d.location())).collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "add-column-volatile-default",
+                    "m/1_a.up.sql:2:3".to_string()
+                ),
+                ("set-not-null", "m/1_a.up.sql:3:3".to_string()),
+                ("drop-column", "m/1_a.up.sql:4:3".to_string()),
+            ]
+        );
     }
 
     #[test]

@@ -44,6 +44,20 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
             _ => format!("`{function}()` is volatile"),
         };
         let col = &column.colname;
+        let expr = super::expr::expr_sql(default).unwrap_or_else(|| format!("{function}(...)"));
+        let ty = column
+            .type_name
+            .as_ref()
+            .map(|t| crate::schema::ColumnType::of(t).to_string())
+            .unwrap_or_else(|| "<type>".into());
+        let not_null = if column.is_not_null
+            || column.constraints.iter().any(|n| {
+                matches!(&n.node, Some(NodeEnum::Constraint(c)) if c.contype == ConstrType::ConstrNotnull as i32)
+            }) {
+            " (and make it NOT NULL afterwards as `set-not-null`'s help describes)"
+        } else {
+            ""
+        };
         out.push(Finding {
             offset: span.0,
             len: span.1,
@@ -52,10 +66,10 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
                  locked against reads and writes (ACCESS EXCLUSIVE): {why}"
             ),
             help: format!(
-                "add the column without the default, then set it for new rows only, and backfill in batches outside \
-                 the migration: `ALTER TABLE {table} ADD COLUMN {col} <type>;` `ALTER TABLE {table} ALTER COLUMN {col} \
-                 SET DEFAULT {function}(...);` then `UPDATE {table} SET {col} = {function}(...) WHERE <batch> AND {col} \
-                 IS NULL;`"
+                "add the column without the default, set the default for new rows only, and backfill in batches \
+                 outside the migration: `ALTER TABLE {table} ADD COLUMN {col} {ty};` `ALTER TABLE {table} ALTER COLUMN \
+                 {col} SET DEFAULT {expr};` then `UPDATE {table} SET {col} = {expr} WHERE <batch> AND {col} IS NULL;`\
+                 {not_null}"
             ),
         });
     }
@@ -86,6 +100,19 @@ mod tests {
                 .ends_with("`gen_random_uuid()` is volatile")
         );
         assert!(found[2].1.message.contains("volatility is unknown"));
+        assert!(
+            found[1].1.help.contains(
+                "ADD COLUMN seen timestamptz;` `ALTER TABLE users ALTER COLUMN seen SET DEFAULT clock_timestamp();`"
+            ),
+            "{}",
+            found[1].1.help
+        );
+        assert!(
+            found[1]
+                .1
+                .help
+                .ends_with("as `set-not-null`'s help describes)")
+        );
     }
 
     #[test]

@@ -61,6 +61,27 @@ pub fn first_volatile_call(expr: &Node, schema: &Schema) -> Option<(String, Vola
     found
 }
 
+/// An expression written back as SQL from its tree (PostgreSQL's canonical spelling), for
+/// help text that repeats it.
+pub fn expr_sql(expr: &Node) -> Option<String> {
+    use crate::pg::protobuf::{LimitOption, ResTarget, SelectStmt, SetOperation};
+    let select = NodeEnum::SelectStmt(Box::new(SelectStmt {
+        target_list: vec![Node {
+            node: Some(NodeEnum::ResTarget(Box::new(ResTarget {
+                val: Some(Box::new(expr.clone())),
+                ..Default::default()
+            }))),
+        }],
+        op: SetOperation::SetopNone as i32,
+        limit_option: LimitOption::Default as i32,
+        ..Default::default()
+    }));
+    crate::pg::deparse(&select)
+        .ok()?
+        .strip_prefix("SELECT ")
+        .map(str::to_string)
+}
+
 fn walk(node: &Node, f: &mut dyn FnMut(&NodeEnum)) {
     let Some(n) = &node.node else { return };
     f(n);
@@ -145,6 +166,18 @@ mod tests {
         assert_eq!(volatility("uuid_generate_v4", &schema), Volatility::Unknown);
         assert_eq!(volatility("random", &schema), Volatility::Volatile);
         assert_eq!(volatility("now", &schema), Volatility::Fixed);
+    }
+
+    #[test]
+    fn expressions_are_written_back_as_sql() {
+        assert_eq!(
+            expr_sql(&default_of("gen_random_uuid()")).as_deref(),
+            Some("gen_random_uuid()")
+        );
+        assert_eq!(
+            expr_sql(&default_of("(random() * 16)::int")).as_deref(),
+            Some("(random() * 16)::int")
+        );
     }
 
     #[test]
