@@ -308,6 +308,11 @@ impl Schema {
     }
 
     fn add_index(&mut self, name: String, table: &TableName, unique: bool, columns: Vec<String>) {
+        // `ADD CONSTRAINT ... USING INDEX i` names no columns: `i` keeps its own.
+        let columns = match self.indexes.get(&name) {
+            Some(existing) if columns.is_empty() => existing.columns.clone(),
+            _ => columns,
+        };
         let index = Index {
             name: name.clone(),
             table: table.clone(),
@@ -849,6 +854,16 @@ mod tests {
             "DROP TABLE a;",
         ]);
         assert!(s.table(&t("a")).is_none() && s.index("a_x").is_none());
+    }
+
+    #[test]
+    fn a_constraint_using_an_index_keeps_the_index_columns() {
+        let s = build(&[
+            "CREATE TABLE a (x int NOT NULL, at timestamp); CREATE UNIQUE INDEX CONCURRENTLY a_x ON a (x, at);",
+            "ALTER TABLE a ADD CONSTRAINT a_x UNIQUE USING INDEX a_x;",
+        ]);
+        assert_eq!(s.index("a_x").unwrap().columns, ["x", "at"]);
+        assert_eq!(s.indexes_on(&t("a"), "at").count(), 1);
     }
 
     #[test]

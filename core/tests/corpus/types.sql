@@ -154,3 +154,9 @@ ALTER TYPE order_status RENAME VALUE 'shipped' TO 'sent';
 -- case: composite attribute type change
 -- expect: ok
 ALTER TYPE address ALTER ATTRIBUTE zip TYPE text;
+
+-- case: timestamp to timestamptz on a column of an index a constraint adopted
+-- expect: change-column-type
+CREATE UNIQUE INDEX CONCURRENTLY users_created_idx ON users (created_at, id);
+ALTER TABLE users ADD CONSTRAINT users_created_key UNIQUE USING INDEX users_created_idx;
+ALTER TABLE users ALTER COLUMN created_at TYPE timestamptz;
