@@ -149,7 +149,9 @@ fn index_concurrent_runs_plain_index_statements_concurrently_except_on_new_table
         ("202501010000_items.down.sql", "DROP TABLE items;"),
         (
             "202501020000_more.up.sql",
-            "CREATE TABLE tags (id int, name text);\nCREATE INDEX tags_name_idx ON tags (name);\nCREATE INDEX items_sku_idx ON items (sku);",
+            "CREATE TABLE tags (id int, name text);\nCREATE INDEX tags_name_idx ON tags (name);\n\
+             -- pgshift:allow create-index-non-concurrently -- deployed with INDEX_CONCURRENT=1\n\
+             CREATE INDEX items_sku_idx ON items (sku);",
         ),
         (
             "202501020000_more.down.sql",

@@ -80,6 +80,32 @@ pub fn allowed_for(
     allowed
 }
 
+/// The registered rule id nearest to `id` (at most a third of its letters edited), if any.
+fn closest_rule(id: &str) -> Option<&'static str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let here = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb))
+                    .min(row[j] + 1)
+                    .min(here + 1);
+                prev = here;
+            }
+        }
+        row[b.len()]
+    }
+    crate::rules::ids()
+        .into_iter()
+        .map(|r| (distance(id, r), r))
+        .filter(|(d, _)| *d <= id.len().max(3) / 3)
+        .min()
+        .map(|(_, r)| r)
+}
+
 /// Checks every `pgshift:` directive of a file that is not directly above a statement, or is
 /// in a block comment, so that a misplaced one never silently does nothing.
 pub fn check_stray_directives(
@@ -181,10 +207,12 @@ fn parse_directive(
                 display,
                 format!("`pgshift:allow` names unknown rule `{id}`"),
             )
-            .help(format!(
-                "use one of the rule ids: {}",
-                crate::rules::ids().join(", ")
-            ))));
+            .help(match closest_rule(id) {
+                Some(near) => {
+                    format!("did you mean `{near}`? every rule id is listed in docs/rules.md")
+                }
+                None => "use a rule id; every rule id is listed in docs/rules.md".to_string(),
+            })));
         }
     }
 }
@@ -192,6 +220,17 @@ fn parse_directive(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_id_suggests_the_nearest_rule() {
+        assert_eq!(closest_rule("drop-columns"), Some("drop-column"));
+        assert_eq!(
+            closest_rule("create-index-concurrently"),
+            Some("create-index-non-concurrently")
+        );
+        assert_eq!(closest_rule("vacum-full"), Some("vacuum-full"));
+        assert_eq!(closest_rule("frobnicate"), None);
+    }
     use crate::split::parse_sql;
 
     fn run(text: &str) -> (Vec<Allowed>, Vec<Diagnostic>) {

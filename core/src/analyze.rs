@@ -11,6 +11,7 @@ use crate::discover::{SourceFile, discover};
 use crate::naming::Direction;
 use crate::pg;
 use crate::rules::{self, Category, Context};
+use crate::schema::Schema;
 use crate::source::LineIndex;
 use crate::split::{ParsedFile, SyntaxError, SyntaxErrorKind, parse_sql};
 
@@ -122,6 +123,7 @@ pub fn analyze_dir(dir: &Path, display_dir: &str, options: &Options) -> Analysis
         let mut parsed = parse_all(&texts).into_iter();
         let mut migrations = Vec::with_capacity(pairs.len());
         let mut facts = Vec::with_capacity(pairs.len());
+        let mut schema = Schema::new();
         for pair in pairs {
             let (up_parsed, down_parsed) = match (parsed.next(), parsed.next()) {
                 (Some(up), Some(down)) => (up, down),
@@ -131,12 +133,24 @@ pub fn analyze_dir(dir: &Path, display_dir: &str, options: &Options) -> Analysis
                 .as_ref()
                 .map(|f| crate::enums::EnumFacts::of(&pair.up.text, f))
                 .unwrap_or_default();
-            let up = check_file(pair.up, up_parsed, Direction::Up, options, &mut diagnostics);
+            schema.begin_migration();
+            let up = check_file(
+                pair.up,
+                up_parsed,
+                Direction::Up,
+                options,
+                &mut schema,
+                &mut diagnostics,
+            );
+            // The down file is checked against the schema as the up file left it, and changes
+            // nothing: the next migration starts from the up file's result.
+            let mut after_up = Schema::new();
             let down = check_file(
                 pair.down,
                 down_parsed,
                 Direction::Down,
                 options,
+                &mut after_up,
                 &mut diagnostics,
             );
             if let (Some(up), Some(down)) = (up, down) {
@@ -228,7 +242,31 @@ pub fn analyze_file(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<AnalyzedFile> {
     let parsed = parse_sql(&source.text);
-    check_file(source, parsed, direction, options, diagnostics)
+    let mut schema = Schema::new();
+    schema.begin_migration();
+    check_file(source, parsed, direction, options, &mut schema, diagnostics)
+}
+
+/// Checks `text` as an up file after whatever `schema` holds (tests of rules use it).
+#[cfg(test)]
+pub(crate) fn check_up_text(text: &str, schema: &mut Schema) -> Vec<Diagnostic> {
+    let source = SourceFile {
+        path: std::path::PathBuf::from("m/1_a.up.sql"),
+        display: "m/1_a.up.sql".into(),
+        text: text.into(),
+        checksum: crate::checksum(text.as_bytes()),
+    };
+    let parsed = parse_sql(text);
+    let mut diagnostics = Vec::new();
+    check_file(
+        source,
+        parsed,
+        Direction::Up,
+        &Options::default(),
+        schema,
+        &mut diagnostics,
+    );
+    diagnostics
 }
 
 /// The diagnostic for a file that does not parse.
@@ -262,6 +300,7 @@ fn check_file(
     parsed: Result<ParsedFile, SyntaxError>,
     direction: Direction,
     options: &Options,
+    schema: &mut Schema,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<AnalyzedFile> {
     let text = source.text.as_str();
@@ -357,7 +396,9 @@ fn check_file(
             statement,
             class: &class,
             created: &created,
+            schema,
         };
+        let first_finding = diagnostics.len();
         for rule in rules::RULES {
             if direction == Direction::Down && !rule.category.checks_down_files() {
                 continue;
@@ -370,14 +411,22 @@ fn check_file(
             }
             for finding in (rule.check)(&ctx) {
                 let mut d = Diagnostic::new(rule.id, display, finding.message)
-                    .at(text, finding.offset, finding.len)
+                    .at_indexed(&lines, text, finding.offset, finding.len)
                     .why(rule.why)
                     .help(finding.help);
-                d.severity = Severity::Error;
+                d.severity = if rule.category == Category::Advice {
+                    Severity::Advice
+                } else {
+                    Severity::Error
+                };
                 diagnostics.push(d);
             }
         }
+        // One statement's findings in the order of the text (a stable sort: rules in registry
+        // order where they point at the same place).
+        diagnostics[first_finding..].sort_by_key(|d| d.position.map(|p| (p.line, p.column)));
         track_created_tables(&statement.node, &class, &mut created);
+        schema.apply(&statement.node);
         statements.push(AnalyzedStatement {
             start: statement.start,
             end: statement.end,
@@ -393,7 +442,11 @@ fn check_file(
     })
 }
 
-fn track_created_tables(node: &pg::NodeEnum, class: &Classification, created: &mut Vec<TableName>) {
+pub(crate) fn track_created_tables(
+    node: &pg::NodeEnum,
+    class: &Classification,
+    created: &mut Vec<TableName>,
+) {
     use pg::NodeEnum;
     match node {
         // `IF NOT EXISTS` may find the table already there (and in use): not new.
@@ -432,11 +485,14 @@ mod tests {
     fn up(text: &str, options: &Options) -> (Option<AnalyzedFile>, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let file = analyze_file(source(text), Direction::Up, options, &mut diags);
+        // Advice (the `prefer-*` rules) is tested with those rules.
+        diags.retain(Diagnostic::is_error);
         (file, diags)
     }
 
+    /// The codes of the errors (advice is tested by the advice rules themselves).
     fn codes(d: &[Diagnostic]) -> Vec<&str> {
-        d.iter().map(|d| d.code).collect()
+        d.iter().filter(|d| d.is_error()).map(|d| d.code).collect()
     }
 
     #[test]
@@ -445,6 +501,25 @@ mod tests {
         let (_, diags) = up(text, &Options::default());
         assert_eq!(codes(&diags), ["drop-column"]);
         assert_eq!(diags[0].location(), "m/1_a.up.sql:4:3");
+    }
+
+    #[test]
+    fn the_findings_of_one_statement_come_in_source_order() {
+        let text = "ALTER TABLE cases\n  ADD COLUMN token uuid DEFAULT gen_random_uuid(),\n  \
+                    ALTER COLUMN title SET NOT NULL,\n  DROP COLUMN body;";
+        let (_, diags) = up(text, &Options::default());
+        let found: Vec<(&str, String)> = diags.iter().map(|d| (d.code, d.location())).collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "add-column-volatile-default",
+                    "m/1_a.up.sql:2:3".to_string()
+                ),
+                ("set-not-null", "m/1_a.up.sql:3:3".to_string()),
+                ("drop-column", "m/1_a.up.sql:4:3".to_string()),
+            ]
+        );
     }
 
     #[test]
@@ -576,11 +651,11 @@ mod tests {
             ("202401010000_add_archived.down.sql", ""),
             (
                 "202401020000_archive_old.up.sql",
-                "UPDATE cases SET status = 'archived';",
+                "UPDATE cases SET status = 'archived' WHERE closed_at < '2020-01-01';",
             ),
             (
                 "202401020000_archive_old.down.sql",
-                "UPDATE cases SET status = 'closed';",
+                "UPDATE cases SET status = 'closed' WHERE status = 'archived';",
             ),
         ] {
             std::fs::write(dir.path().join(name), text).unwrap();
@@ -592,7 +667,7 @@ mod tests {
             analysis.diagnostics
         );
         let (_, diags) = up(
-            "ALTER TYPE case_status ADD VALUE 'archived';\nUPDATE cases SET status = 'archived';",
+            "ALTER TYPE case_status ADD VALUE 'archived';\nUPDATE cases SET status = 'archived' WHERE id = 1;",
             &Options::default(),
         );
         assert_eq!(codes(&diags), ["enum-value-used-in-same-transaction"]);
@@ -716,7 +791,12 @@ mod tests {
             .map(|v| format!("2024010100{v:02}_m"))
             .collect();
         assert_eq!(ids, expected);
-        let errors: Vec<String> = analysis.diagnostics.iter().map(|d| d.location()).collect();
+        let errors: Vec<String> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.location())
+            .collect();
         let expected: Vec<String> = (0..40)
             .filter(|v| v % 7 == 3)
             .map(|v| format!("m/2024010100{v:02}_m.up.sql:1:1"))

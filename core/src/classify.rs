@@ -387,7 +387,7 @@ fn concurrent_form(node: &NodeEnum) -> Option<String> {
 
 /// Whether a `REINDEX` option is `CONCURRENTLY` turned on (`CONCURRENTLY`,
 /// `CONCURRENTLY true`, `CONCURRENTLY on`, `CONCURRENTLY 1`), as the server reads it.
-fn is_concurrently_option(option: &protobuf::Node) -> bool {
+pub(crate) fn is_concurrently_option(option: &protobuf::Node) -> bool {
     let Some(NodeEnum::DefElem(d)) = &option.node else {
         return false;
     };

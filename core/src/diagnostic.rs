@@ -89,8 +89,19 @@ impl Diagnostic {
     }
 
     /// Points the diagnostic at a byte offset of `text`, underlining `len` bytes.
-    pub fn at(mut self, text: &str, offset: usize, len: usize) -> Self {
-        let index = crate::source::LineIndex::new(text);
+    pub fn at(self, text: &str, offset: usize, len: usize) -> Self {
+        self.at_indexed(&crate::source::LineIndex::new(text), text, offset, len)
+    }
+
+    /// [`Diagnostic::at`] with the line index of `text` built already (many diagnostics in one
+    /// file then cost one index, not one each).
+    pub fn at_indexed(
+        mut self,
+        index: &crate::source::LineIndex,
+        text: &str,
+        offset: usize,
+        len: usize,
+    ) -> Self {
         let position = index.position(text, offset);
         let line_text = index.line_text(text, position.line).to_string();
         let end = (offset + len.max(1)).min(text.len());

@@ -6,6 +6,7 @@
 //!   locates syntax errors exactly;
 //! - [`classify`] tells what each statement is, whether it can run in a transaction and what
 //!   table it touches;
+//! - [`schema`] folds the migrations, in version order, into a catalog the rules consult;
 //! - [`rules`] are the zero-downtime guardrails;
 //! - [`analyze_dir`] runs all of it and returns the analysed set with every [`Diagnostic`].
 //!
@@ -38,6 +39,7 @@ pub mod enums;
 pub mod naming;
 pub mod pg;
 pub mod rules;
+pub mod schema;
 pub mod seeds;
 pub mod source;
 pub mod split;

@@ -1,7 +1,10 @@
-//! `change-column-type`: `ALTER TABLE ... ALTER COLUMN ... TYPE`.
+//! `change-column-type`: `ALTER TABLE ... ALTER COLUMN ... TYPE`, judged by the column's old
+//! type as the schema model knows it: a change PostgreSQL makes without touching the rows
+//! (a longer `varchar`, `varchar` → `text`, ...) is allowed.
 
 use crate::pg::NodeEnum;
-use crate::pg::protobuf::{AlterTableType, ObjectType};
+use crate::pg::protobuf::AlterTableType;
+use crate::schema::ColumnType;
 
 use super::{Category, Context, Finding, Rule};
 
@@ -17,56 +20,158 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// What a type change costs, given the old and the new type.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Cost {
+    /// PostgreSQL changes the catalog only.
+    Free,
+    /// The rows stay, but the column's indexes are rebuilt (`timestamp` ↔ `timestamptz`).
+    IndexRebuild,
+    /// Every row is rewritten (or checked).
+    Rewrite,
+}
+
+/// Whether `new` keeps at least the precision/length `old` allows: a missing modifier means
+/// unlimited.
+fn widens(old: &[i64], new: &[i64]) -> bool {
+    match (old.first(), new.first()) {
+        (_, None) => true,
+        (None, Some(_)) => false,
+        (Some(o), Some(n)) => n >= o,
+    }
+}
+
+/// Like [`widens`] for fractional-second precision, where no modifier means 6 (the most).
+fn widens_precision(old: &[i64], new: &[i64]) -> bool {
+    new.first().unwrap_or(&6) >= old.first().unwrap_or(&6)
+}
+
+/// The cost of changing `old` to `new`, measured on PostgreSQL 15 (table and index file nodes
+/// before and after) with the session time zone UTC, which pgshift assumes.
+pub(crate) fn cost(old: &ColumnType, new: &ColumnType) -> Cost {
+    if old == new {
+        return Cost::Free;
+    }
+    if old.array || new.array {
+        return Cost::Rewrite;
+    }
+    let (o, n) = (old.name.as_str(), new.name.as_str());
+    let free = match (o, n) {
+        ("varchar", "varchar") => widens(&old.typmods, &new.typmods),
+        ("varchar", "text") => true,
+        ("text", "varchar") => new.typmods.is_empty(),
+        ("numeric", "numeric") => {
+            new.typmods.is_empty()
+                || (!old.typmods.is_empty()
+                    && old.typmods.get(1).unwrap_or(&0) == new.typmods.get(1).unwrap_or(&0)
+                    && widens(&old.typmods, &new.typmods))
+        }
+        ("varbit", "varbit") => widens(&old.typmods, &new.typmods),
+        ("cidr", "inet") => true,
+        ("timestamp", "timestamp")
+        | ("timestamptz", "timestamptz")
+        | ("time", "time")
+        | ("timetz", "timetz") => widens_precision(&old.typmods, &new.typmods),
+        ("interval", "interval") => new.typmods.is_empty(),
+        ("timestamp", "timestamptz") | ("timestamptz", "timestamp") => {
+            return if widens_precision(&old.typmods, &new.typmods) {
+                Cost::IndexRebuild
+            } else {
+                Cost::Rewrite
+            };
+        }
+        _ => false,
+    };
+    if free { Cost::Free } else { Cost::Rewrite }
+}
+
 fn check(ctx: &Context<'_>) -> Vec<Finding> {
-    let NodeEnum::AlterTableStmt(alter) = &ctx.statement.node else {
+    let Some(table_name) = ctx.class.table.as_ref() else {
         return Vec::new();
     };
-    // `ALTER TYPE ... DROP ATTRIBUTE` parses to the same statement: only tables count.
-    let on_table = matches!(
-        ObjectType::try_from(alter.objtype),
-        Ok(ObjectType::ObjectTable | ObjectType::ObjectForeignTable)
-    );
-    if !on_table || ctx.on_new_table() {
-        return Vec::new();
-    }
+    let known = ctx.schema.table(table_name);
     let table = ctx.table();
-    alter
-        .cmds
-        .iter()
-        .filter_map(|n| match &n.node {
-            Some(NodeEnum::AlterTableCmd(c)) if c.subtype == AlterTableType::AtAlterColumnType as i32 => {
-                Some(c.name.as_str())
-            }
-            _ => None,
-        })
-        .map(|column| {
-            let (offset, len) = ctx.locate("alter", &["column"], column);
-            Finding {
-                offset,
-                len,
-                message: format!("changing the type of column `{column}` of table `{table}` locks and rewrites the table"),
-                help: format!(
-                    "add a new column with the new type, write to both and backfill it in batches, move reads \
-                     to it, then drop `{column}` in a later release"
+    ctx.cmds_of(AlterTableType::AtAlterColumnType)
+        .into_iter()
+        .filter_map(|(cmd, span)| {
+            let column = cmd.name.as_str();
+            let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else {
+                return None;
+            };
+            let new = def.type_name.as_ref().map(ColumnType::of)?;
+            let using = def.raw_default.is_some() || def.coll_clause.is_some();
+            let old = known.and_then(|t| t.column(column));
+            let (offset, len) = span;
+            let help = format!(
+                "add a new column with the new type, write to both and backfill it in batches, move reads to it, then \
+                 drop `{column}` in a later release"
+            );
+            let Some(old) = old else {
+                return Some(Finding {
+                    offset,
+                    len,
+                    message: format!(
+                        "changing the type of column `{column}` of table `{table}` to `{new}` locks and rewrites the \
+                         table (its old type is unknown: this migration set did not create the column)"
+                    ),
+                    help,
+                });
+            };
+            let old_ty = &old.ty;
+            let verdict = if using { Cost::Rewrite } else { cost(old_ty, &new) };
+            let message = match verdict {
+                Cost::Free => return None,
+                Cost::IndexRebuild => {
+                    let indexes: Vec<String> = ctx
+                        .schema
+                        .indexes_on(table_name, column)
+                        .map(|i| i.name.clone())
+                        .collect();
+                    if indexes.is_empty() {
+                        return None;
+                    }
+                    format!(
+                        "changing column `{column}` of table `{table}` from `{old_ty}` to `{new}` rewrites no row (the \
+                         session time zone is assumed UTC) but rebuilds index `{}` while the table is locked against \
+                         reads and writes (ACCESS EXCLUSIVE)",
+                        indexes.join("`, `")
+                    )
+                }
+                Cost::Rewrite => format!(
+                    "changing column `{column}` of table `{table}` from `{old_ty}` to `{new}`{} rewrites every row \
+                     while the table is locked against reads and writes (ACCESS EXCLUSIVE)",
+                    if using { " with `USING`/`COLLATE`" } else { "" }
                 ),
-            }
+            };
+            Some(Finding { offset, len, message, help })
         })
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::check;
+    use super::super::test_support::{check, check_after, codes_after};
     use super::*;
 
     #[test]
-    fn flags_type_changes_in_either_spelling() {
+    fn unknown_columns_get_the_conservative_verdict() {
         let found = check(
             &RULE,
             "ALTER TABLE cases ALTER COLUMN status TYPE text, ALTER priority SET DATA TYPE bigint;",
         );
         let spans: Vec<&str> = found.iter().map(|(s, _)| s.as_str()).collect();
-        assert_eq!(spans, ["ALTER COLUMN status", "ALTER priority"]);
+        assert_eq!(
+            spans,
+            [
+                "ALTER COLUMN status TYPE text",
+                "ALTER priority SET DATA TYPE bigint"
+            ]
+        );
+        assert!(
+            found[0].1.message.contains("old type is unknown"),
+            "{}",
+            found[0].1.message
+        );
     }
 
     #[test]
@@ -78,5 +183,86 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    const BEFORE: &str = "CREATE TABLE cases (id int, title varchar(100), body varchar, code char(4), \
+                          amount numeric(10,2), net cidr, at timestamp, indexed_at timestamp, n int, tags varchar(10)[]);\n\
+                          CREATE INDEX cases_indexed_at_idx ON cases (indexed_at);";
+
+    #[test]
+    fn changes_without_a_rewrite_are_allowed_given_the_old_type() {
+        for sql in [
+            "ALTER TABLE cases ALTER title TYPE varchar(200)",
+            "ALTER TABLE cases ALTER title TYPE varchar",
+            "ALTER TABLE cases ALTER title TYPE text",
+            "ALTER TABLE cases ALTER body TYPE text",
+            "ALTER TABLE cases ALTER amount TYPE numeric(12,2)",
+            "ALTER TABLE cases ALTER amount TYPE numeric",
+            "ALTER TABLE cases ALTER net TYPE inet",
+            "ALTER TABLE cases ALTER at TYPE timestamptz",
+            "ALTER TABLE cases ALTER at TYPE timestamp with time zone",
+            "ALTER TABLE cases ALTER n TYPE integer",
+            "ALTER TABLE cases ALTER at TYPE timestamp(6)",
+        ] {
+            assert!(check_after(&RULE, BEFORE, sql).is_empty(), "{sql}");
+        }
+    }
+
+    #[test]
+    fn rewrites_name_the_old_and_the_new_type() {
+        for (sql, expected) in [
+            (
+                "ALTER TABLE cases ALTER title TYPE varchar(50)",
+                "from `varchar(100)` to `varchar(50)`",
+            ),
+            (
+                "ALTER TABLE cases ALTER code TYPE text",
+                "from `char(4)` to `text`",
+            ),
+            (
+                "ALTER TABLE cases ALTER amount TYPE numeric(12,3)",
+                "from `numeric(10,2)` to `numeric(12,3)`",
+            ),
+            (
+                "ALTER TABLE cases ALTER n TYPE bigint",
+                "from `integer` to `bigint`",
+            ),
+            (
+                "ALTER TABLE cases ALTER tags TYPE text[]",
+                "from `varchar(10)[]` to `text[]`",
+            ),
+            (
+                "ALTER TABLE cases ALTER title TYPE varchar(200) USING trim(title)",
+                "with `USING`",
+            ),
+            (
+                "ALTER TABLE cases ALTER indexed_at TYPE timestamptz",
+                "rebuilds index `cases_indexed_at_idx`",
+            ),
+        ] {
+            let found = check_after(&RULE, BEFORE, sql);
+            assert_eq!(found.len(), 1, "{sql}");
+            assert!(
+                found[0].1.message.contains(expected),
+                "{sql}: {}",
+                found[0].1.message
+            );
+        }
+    }
+
+    #[test]
+    fn renames_carry_the_type_and_new_tables_are_exempt() {
+        let before = format!("{BEFORE}\nALTER TABLE cases RENAME COLUMN title TO subject;");
+        assert!(
+            check_after(&RULE, &before, "ALTER TABLE cases ALTER subject TYPE text").is_empty()
+        );
+        let sql = "CREATE TABLE t (a int);\nALTER TABLE t ALTER a TYPE bigint;";
+        assert!(check_after(&RULE, "", sql).is_empty());
+    }
+
+    #[test]
+    fn an_allow_comment_allows_it() {
+        let sql = "-- pgshift:allow change-column-type -- small table\nALTER TABLE cases ALTER n TYPE bigint;";
+        assert!(codes_after(BEFORE, sql).is_empty());
     }
 }

@@ -79,6 +79,7 @@ mod tests {
             statement: &file.statements[0],
             class: &class,
             created: &created,
+            schema: &crate::schema::Schema::new(),
         };
         let found = (RULE.check)(&ctx);
         assert_eq!(found.len(), 1);

@@ -1,7 +1,7 @@
 -- Add the new column first.
 ALTER TABLE cases ADD COLUMN subject text;
 
-UPDATE cases SET subject = title;
+UPDATE cases SET subject = title WHERE subject IS NULL;
 
 ALTER TABLE cases
     ADD COLUMN closed_at timestamptz,

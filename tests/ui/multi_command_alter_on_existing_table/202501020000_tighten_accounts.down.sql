@@ -1,0 +1,1 @@
+ALTER TABLE accounts DROP COLUMN public_id, ALTER COLUMN nickname DROP NOT NULL;
