@@ -44,7 +44,15 @@ fn nested_db_commands_migrate_and_roll_back_the_embedded_set() {
     let db = TestDb::new();
     let url = db.url();
     run(
-        &ops(&["myapp", "db", "migrate", "-q", "--database-url", url]),
+        &ops(&[
+            "myapp",
+            "db",
+            "migrate",
+            "-q",
+            "--no-backup",
+            "--database-url",
+            url,
+        ]),
         &MIGRATIONS,
     )
     .unwrap();
