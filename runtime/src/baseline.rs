@@ -98,7 +98,28 @@ impl Migrator<'_> {
         only_if_empty: bool,
     ) -> Result<BaselineReport, Error> {
         let wanted = self.wanted()?;
-        let exists = self.summary(client, wanted)?.is_some();
+        self.record_without_running(
+            client,
+            wanted,
+            |_| true,
+            only_if_empty,
+            "recording the baseline",
+        )
+    }
+
+    /// Under the migration lock, records the migrations of `set` that `pick` selects and the
+    /// history lacks as applied without running them, in one transaction; refused when the
+    /// history disagrees with `set`. With `only_if_empty`, nothing happens over any history.
+    /// Shared by [`Migrator::baseline`] and [`Migrator::import_history`].
+    pub(crate) fn record_without_running(
+        &self,
+        client: &mut Client,
+        set: &[Migration],
+        pick: impl Fn(&Migration) -> bool,
+        only_if_empty: bool,
+        context: &'static str,
+    ) -> Result<BaselineReport, Error> {
+        let exists = self.summary(client, set)?.is_some();
         let read = if exists {
             self.names.select_sql()
         } else {
@@ -109,14 +130,14 @@ impl Migrator<'_> {
                 .map_err(read_only_session)?;
         let rows = history::history_rows(&messages);
         if only_if_empty && !rows.is_empty() {
-            log::debug!("the history has {} row(s): no baseline", rows.len());
+            log::debug!("the history has {} row(s): nothing recorded", rows.len());
             return Ok(BaselineReport::default());
         }
-        refuse_disagreement(self, wanted, &rows)?;
+        refuse_disagreement(self, set, &rows)?;
         let history = History::new(&rows);
         let mut report = BaselineReport::default();
         let mut sql = String::from("BEGIN;\n");
-        for m in wanted {
+        for m in set.iter().filter(|m| pick(m)) {
             match history.get(m.version) {
                 Some(_) => report.already_applied.push(m.id.to_string()),
                 None => {
@@ -132,7 +153,7 @@ impl Migrator<'_> {
         sql.push_str("COMMIT;");
         if let Err(e) = guard.simple_query(&sql) {
             let _ = guard.simple_query("ROLLBACK");
-            return Err(Error::db("recording the baseline")(e));
+            return Err(Error::db(context)(e));
         }
         log::info!("{report}");
         Ok(report)

@@ -6,11 +6,10 @@ use std::collections::HashMap;
 
 use postgres::Client;
 
-use crate::baseline::{self, BaselineReport};
+use crate::baseline::BaselineReport;
 use crate::error::Error;
 use crate::history;
-use crate::lock::LockGuard;
-use crate::migrator::{History, Migrator, read_only_session};
+use crate::migrator::Migrator;
 
 /// A migration tool whose history pgshift can import.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,38 +112,13 @@ impl Migrator<'_> {
             )));
         }
 
-        let wanted = self.migrations.as_slice();
-        let exists = self.summary(client, wanted)?.is_some();
-        let read = if exists {
-            self.names.select_sql()
-        } else {
-            format!("{}{}", self.names.create_sql(), self.names.select_sql())
-        };
-        let (mut guard, messages) =
-            LockGuard::acquire(client, self.lock_key(), self.advisory_lock_timeout, &read)
-                .map_err(read_only_session)?;
-        let rows = history::history_rows(&messages);
-        baseline::refuse_disagreement(self, wanted, &rows)?;
-        let history = History::new(&rows);
-        let mut report = BaselineReport::default();
-        let mut sql = String::from("BEGIN;\n");
-        for m in wanted.iter().filter(|m| versions.contains(&m.version)) {
-            if history.get(m.version).is_some() {
-                report.already_applied.push(m.id.to_string());
-            } else {
-                sql.push_str(&baseline::insert_sql(self, m));
-                sql.push_str(";\n");
-                report.baselined.push(m.id.to_string());
-            }
-        }
-        if report.baselined.is_empty() {
-            return Ok(report);
-        }
-        sql.push_str("COMMIT;");
-        if let Err(e) = guard.simple_query(&sql) {
-            let _ = guard.simple_query("ROLLBACK");
-            return Err(Error::db("recording the imported history")(e));
-        }
+        let report = self.record_without_running(
+            client,
+            self.migrations.as_slice(),
+            |m| versions.contains(&m.version),
+            false,
+            "recording the imported history",
+        )?;
         log::info!(
             "imported {} migration(s) from {}",
             report.baselined.len(),
