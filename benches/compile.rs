@@ -194,7 +194,11 @@ fn generate_large(dir: &Path, n: usize) {
         ));
     }
     std::fs::write(dir.join("202501010000_events.up.sql"), up).unwrap();
-    std::fs::write(dir.join("202501010000_events.down.sql"), "DROP TABLE events;\n").unwrap();
+    std::fs::write(
+        dir.join("202501010000_events.down.sql"),
+        "DROP TABLE events;\n",
+    )
+    .unwrap();
 }
 
 fn median(values: &mut [f64]) -> f64 {
