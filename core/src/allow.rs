@@ -14,12 +14,41 @@ pub const PREFIX: &str = "pgshift:";
 pub struct Allowed {
     /// Rule ids named by allow comments directly above the statement.
     pub rules: Vec<String>,
+    /// For each of [`Allowed::rules`], the byte offset and length of the comment naming it.
+    pub comments: Vec<(usize, usize)>,
 }
 
 impl Allowed {
     /// Whether `rule` is allowed.
     pub fn allows(&self, rule: &str) -> bool {
         self.rules.iter().any(|r| r == rule)
+    }
+
+    /// An error for each named rule that is not in `used` (the rules that found something in
+    /// the statement): a silencer that silences nothing hides the next real finding.
+    pub fn check_unused(
+        &self,
+        used: &[&str],
+        why_unused: &dyn Fn(&str) -> String,
+        text: &str,
+        display: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        for (rule, &(offset, len)) in self.rules.iter().zip(&self.comments) {
+            if used.contains(&rule.as_str()) {
+                continue;
+            }
+            diagnostics.push(
+                Diagnostic::new(
+                    "unused-allow",
+                    display,
+                    format!("`pgshift:allow {rule}` allows nothing: {}", why_unused(rule)),
+                )
+                .at(text, offset, len)
+                .why("an allow comment that silences nothing would silence the next real finding on this statement without anyone reviewing it")
+                .help(format!("remove `{rule}` from the comment (or the whole comment)")),
+            );
+        }
     }
 }
 
@@ -74,33 +103,40 @@ pub fn allowed_for(
         let comment = &text[start..token.end as usize];
         if let Some(body) = directive(comment) {
             let at = |d: Diagnostic| d.at(text, start, comment.len());
+            let before = allowed.rules.len();
             parse_directive(body, &at, display, known_rule, &mut allowed, diagnostics);
+            let named = allowed.rules.len() - before;
+            allowed
+                .comments
+                .extend(std::iter::repeat_n((start, comment.len()), named));
         }
     }
     allowed
 }
 
-/// The registered rule id nearest to `id` (at most a third of its letters edited), if any.
-fn closest_rule(id: &str) -> Option<&'static str> {
-    fn distance(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut prev = row[0];
-            row[0] = i + 1;
-            for (j, cb) in b.iter().enumerate() {
-                let here = row[j + 1];
-                row[j + 1] = (prev + usize::from(ca != *cb))
-                    .min(row[j] + 1)
-                    .min(here + 1);
-                prev = here;
-            }
+/// Levenshtein distance between `a` and `b`, in characters.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
         }
-        row[b.len()]
     }
+    row[b.len()]
+}
+
+/// The registered rule id nearest to `id` (at most a third of its letters edited), if any.
+pub(crate) fn closest_rule(id: &str) -> Option<&'static str> {
     crate::rules::ids()
         .into_iter()
-        .map(|r| (distance(id, r), r))
+        .map(|r| (edit_distance(id, r), r))
         .filter(|(d, _)| *d <= id.len().max(3) / 3)
         .min()
         .map(|(_, r)| r)

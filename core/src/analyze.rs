@@ -6,6 +6,7 @@ use crate::allow;
 use crate::classify::{
     Classification, StatementKind, TableName, TransactionMode, classify, is_transaction_control,
 };
+use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Position, Severity};
 use crate::discover::{SourceFile, discover};
 use crate::naming::Direction;
@@ -100,6 +101,12 @@ pub struct Analysis {
     pub migrations: Vec<AnalyzedMigration>,
     /// Every problem found, errors and advice.
     pub diagnostics: Vec<Diagnostic>,
+    /// The settings of the folder's `pgshift.toml` (the defaults without one).
+    pub config: Config,
+    /// The files besides the migrations that the verdicts depend on: `pgshift.toml` and the
+    /// schema baseline, when they exist. `embed_migrations!()` includes them so cargo rebuilds
+    /// when they change.
+    pub inputs: Vec<std::path::PathBuf>,
 }
 
 impl Analysis {
@@ -109,13 +116,29 @@ impl Analysis {
     }
 }
 
-/// Analyses the migration folder `dir`, naming it `display_dir` in messages.
+/// Analyses the migration folder `dir`, naming it `display_dir` in messages, with the settings
+/// of its `pgshift.toml` ([`crate::config`]) when it has one.
 ///
 /// Files are parsed in parallel (one worker per core), each worker on a thread with the stack
 /// deep parse trees need ([`pg::PARSER_STACK_SIZE`]); the checks then run in version order.
 pub fn analyze_dir(dir: &Path, display_dir: &str, options: &Options) -> Analysis {
     pg::with_parser_stack(|| {
-        let (pairs, mut diagnostics) = discover(dir, display_dir);
+        let mut diagnostics = Vec::new();
+        let (config, config_file) = Config::load(dir, display_dir, &mut diagnostics);
+        let mut inputs: Vec<std::path::PathBuf> = config_file.into_iter().collect();
+        let (pairs, found) = discover(dir, display_dir);
+        diagnostics.extend(found);
+        let mut schema = Schema::new();
+        if let Some(baseline) = &config.schema_baseline {
+            let path = dir.join(baseline);
+            let display = format!(
+                "{}/{}",
+                display_dir.trim_end_matches('/'),
+                baseline.display()
+            );
+            crate::baseline::load(&path, &display, &mut schema, &mut diagnostics);
+            inputs.push(path);
+        }
         let texts: Vec<&str> = pairs
             .iter()
             .flat_map(|p| [p.up.text.as_str(), p.down.text.as_str()])
@@ -123,7 +146,6 @@ pub fn analyze_dir(dir: &Path, display_dir: &str, options: &Options) -> Analysis
         let mut parsed = parse_all(&texts).into_iter();
         let mut migrations = Vec::with_capacity(pairs.len());
         let mut facts = Vec::with_capacity(pairs.len());
-        let mut schema = Schema::new();
         for pair in pairs {
             let (up_parsed, down_parsed) = match (parsed.next(), parsed.next()) {
                 (Some(up), Some(down)) => (up, down),
@@ -139,6 +161,7 @@ pub fn analyze_dir(dir: &Path, display_dir: &str, options: &Options) -> Analysis
                 up_parsed,
                 Direction::Up,
                 options,
+                &config,
                 &mut schema,
                 &mut diagnostics,
             );
@@ -150,6 +173,7 @@ pub fn analyze_dir(dir: &Path, display_dir: &str, options: &Options) -> Analysis
                 down_parsed,
                 Direction::Down,
                 options,
+                &config,
                 &mut after_up,
                 &mut diagnostics,
             );
@@ -176,6 +200,8 @@ pub fn analyze_dir(dir: &Path, display_dir: &str, options: &Options) -> Analysis
         Analysis {
             migrations,
             diagnostics,
+            config,
+            inputs,
         }
     })
 }
@@ -244,12 +270,30 @@ pub fn analyze_file(
     let parsed = parse_sql(&source.text);
     let mut schema = Schema::new();
     schema.begin_migration();
-    check_file(source, parsed, direction, options, &mut schema, diagnostics)
+    check_file(
+        source,
+        parsed,
+        direction,
+        options,
+        &Config::default(),
+        &mut schema,
+        diagnostics,
+    )
 }
 
 /// Checks `text` as an up file after whatever `schema` holds (tests of rules use it).
 #[cfg(test)]
 pub(crate) fn check_up_text(text: &str, schema: &mut Schema) -> Vec<Diagnostic> {
+    check_up_text_with(text, schema, &Config::default())
+}
+
+/// [`check_up_text`] with the settings of a `pgshift.toml`.
+#[cfg(test)]
+pub(crate) fn check_up_text_with(
+    text: &str,
+    schema: &mut Schema,
+    config: &Config,
+) -> Vec<Diagnostic> {
     let source = SourceFile {
         path: std::path::PathBuf::from("m/1_a.up.sql"),
         display: "m/1_a.up.sql".into(),
@@ -263,6 +307,7 @@ pub(crate) fn check_up_text(text: &str, schema: &mut Schema) -> Vec<Diagnostic> 
         parsed,
         Direction::Up,
         &Options::default(),
+        config,
         schema,
         &mut diagnostics,
     );
@@ -300,6 +345,7 @@ fn check_file(
     parsed: Result<ParsedFile, SyntaxError>,
     direction: Direction,
     options: &Options,
+    config: &Config,
     schema: &mut Schema,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<AnalyzedFile> {
@@ -345,6 +391,9 @@ fn check_file(
             .is_some_and(|t| created.iter().any(|c| c.matches(t)))
         {
             class.concurrent_sql = None;
+        }
+        if adds_enum_value_outside_transaction(&statement.node, config, schema) {
+            class.transaction = TransactionMode::Autocommit;
         }
         if is_transaction_control(&statement.node).is_some() {
             let first = &file.tokens[statement.first_token];
@@ -397,24 +446,35 @@ fn check_file(
             class: &class,
             created: &created,
             schema,
+            config,
         };
         let first_finding = diagnostics.len();
+        // Every rule runs, also the ones allowed or switched off, so that an allow comment
+        // that silences nothing is found.
+        let mut used = Vec::new();
         for rule in rules::RULES {
             if direction == Direction::Down && !rule.category.checks_down_files() {
                 continue;
             }
-            if options.allow_breaking && rule.category == Category::Breaking {
+            let findings = (rule.check)(&ctx);
+            if findings.is_empty() {
                 continue;
             }
             if allowed.allows(rule.id) {
+                used.push(rule.id);
                 continue;
             }
-            for finding in (rule.check)(&ctx) {
+            if (options.allow_breaking && rule.category == Category::Breaking)
+                || config.disables(rule.id)
+            {
+                continue;
+            }
+            for finding in findings {
                 let mut d = Diagnostic::new(rule.id, display, finding.message)
                     .at_indexed(&lines, text, finding.offset, finding.len)
                     .why(rule.why)
                     .help(finding.help);
-                d.severity = if rule.category == Category::Advice {
+                d.severity = if rule.category == Category::Advice && !config.denies(rule.id) {
                     Severity::Advice
                 } else {
                     Severity::Error
@@ -422,6 +482,25 @@ fn check_file(
                 diagnostics.push(d);
             }
         }
+        let exempt = class
+            .table
+            .as_ref()
+            .is_some_and(|t| created.iter().any(|c| c.matches(t)));
+        allowed.check_unused(
+            &used,
+            &|rule| match rules::find(rule) {
+                Some(r) if direction == Direction::Down && !r.category.checks_down_files() => {
+                    format!("`{rule}` does not check down files")
+                }
+                _ if exempt => format!(
+                    "the statement acts on a table created earlier in this migration, which no rule checks"
+                ),
+                _ => format!("`{rule}` finds nothing in the statement below it"),
+            },
+            text,
+            display,
+            diagnostics,
+        );
         // One statement's findings in the order of the text (a stable sort: rules in registry
         // order where they point at the same place).
         diagnostics[first_finding..].sort_by_key(|d| d.position.map(|p| (p.line, p.column)));
@@ -440,6 +519,27 @@ fn check_file(
         statements,
         tokens_checksum,
     })
+}
+
+/// Whether `node` is an `ALTER TYPE ... ADD VALUE` that the target version refuses inside a
+/// transaction block: before PostgreSQL 12 it must run alone, unless the type was created in
+/// the same transaction (here: the same migration).
+fn adds_enum_value_outside_transaction(
+    node: &pg::NodeEnum,
+    config: &Config,
+    schema: &Schema,
+) -> bool {
+    let pg::NodeEnum::AlterEnumStmt(a) = node else {
+        return false;
+    };
+    if config.at_least(12) || a.new_val.is_empty() || !a.old_val.is_empty() {
+        return false;
+    }
+    let name = a.type_name.iter().rev().find_map(|n| match &n.node {
+        Some(pg::NodeEnum::String(s)) => Some(s.sval.as_str()),
+        _ => None,
+    });
+    name.and_then(|n| schema.type_created_in(n)) != Some(schema.migration())
 }
 
 pub(crate) fn track_created_tables(

@@ -88,12 +88,12 @@ pub fn discover(dir: &Path, display_dir: &str) -> (Vec<SourcePair>, Vec<Diagnost
             let (link, help) = match fs::read_link(&path) {
                 Ok(target) => (
                     format!(" (a symbolic link to `{}`)", target.display()),
-                    "move it out of the migration folder (only `README*` and dotfiles may stay): subfolders \
+                    "move it out of the migration folder (only `README*`, `pgshift.toml` and dotfiles may stay): subfolders \
                      are not read, also through a link; link the migration files themselves, or the whole folder",
                 ),
                 Err(_) => (
                     String::new(),
-                    "move it out of the migration folder (only `README*` and dotfiles may stay)",
+                    "move it out of the migration folder (only `README*`, `pgshift.toml` and dotfiles may stay)",
                 ),
             };
             diagnostics.push(
@@ -119,7 +119,7 @@ pub fn discover(dir: &Path, display_dir: &str) -> (Vec<SourcePair>, Vec<Diagnost
                     format!("unexpected file `{file_name}` in the migration folder"),
                 )
                 .why("every file of a migration folder must be a migration, so none is skipped by mistake")
-                .help("move it out of the migration folder (only `README*` and dotfiles may stay)"),
+                .help("move it out of the migration folder (only `README*`, `pgshift.toml` and dotfiles may stay)"),
             ),
             Err(err) => diagnostics.push(
                 Diagnostic::new(

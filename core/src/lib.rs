@@ -30,8 +30,10 @@
 
 pub mod allow;
 pub mod analyze;
+pub mod baseline;
 pub mod checksum;
 pub mod classify;
+pub mod config;
 pub mod convert;
 pub mod diagnostic;
 pub mod discover;
@@ -49,5 +51,6 @@ pub use analyze::{
 };
 pub use checksum::{checksum, tokens_checksum};
 pub use classify::{StatementKind, TableName, TransactionMode};
+pub use config::Config;
 pub use diagnostic::{Diagnostic, Position, Severity};
 pub use split::parse_sql;

@@ -158,9 +158,12 @@ pub fn lowercase_fix(file_name: &str) -> Option<String> {
     (lower != file_name && parse_file_name(&lower).is_ok()).then_some(lower)
 }
 
-/// Files that may sit in a migration folder without being migrations: `README*` and dotfiles.
+/// Files that may sit in a migration folder without being migrations: `README*`, dotfiles and
+/// the set's settings, `pgshift.toml` (read by [`crate::config`]).
 pub fn is_ignored(file_name: &str) -> bool {
-    file_name.starts_with('.') || file_name.starts_with("README")
+    file_name.starts_with('.')
+        || file_name.starts_with("README")
+        || file_name == crate::config::FILE_NAME
 }
 
 #[cfg(test)]

@@ -205,6 +205,8 @@ pub struct Schema {
     domains: HashMap<String, usize>,
     schemas: HashMap<String, usize>,
     functions: HashMap<String, u8>,
+    routines: HashMap<String, usize>,
+    sequences: HashMap<String, usize>,
     migration: usize,
 }
 
@@ -287,6 +289,16 @@ impl Schema {
     /// The migration that created schema `name`, if the set did.
     pub fn schema_created_in(&self, name: &str) -> Option<usize> {
         self.schemas.get(name).copied()
+    }
+
+    /// The migration that created function or procedure `name` (any overload), if the set did.
+    pub fn routine_created_in(&self, name: &str) -> Option<usize> {
+        self.routines.get(name).copied()
+    }
+
+    /// The migration that created sequence `name`, if the set did.
+    pub fn sequence_created_in(&self, name: &str) -> Option<usize> {
+        self.sequences.get(name).copied()
     }
 
     /// The volatility (`b'i'`, `b's'`, `b'v'`) of a function the set created.
@@ -391,7 +403,18 @@ impl Schema {
             }
             NodeEnum::CreateFunctionStmt(s) => {
                 if let Some(name) = last_name(&s.funcname) {
-                    self.functions.insert(name, function_volatility(&s.options));
+                    self.functions
+                        .insert(name.clone(), function_volatility(&s.options));
+                    if !(s.replace && self.routines.contains_key(&name)) {
+                        self.routines.insert(name, self.migration);
+                    }
+                }
+            }
+            NodeEnum::CreateSeqStmt(s) => {
+                if let Some(rel) = &s.sequence
+                    && !(s.if_not_exists && self.sequences.contains_key(&rel.relname))
+                {
+                    self.sequences.insert(rel.relname.clone(), self.migration);
                 }
             }
             _ => {}
@@ -730,6 +753,10 @@ impl Schema {
                     schema: None,
                     name: n,
                 }),
+                Some(NodeEnum::ObjectWithArgs(o)) => last_name(&o.objname).map(|n| TableName {
+                    schema: None,
+                    name: n,
+                }),
                 _ => None,
             };
             let Some(name) = name else { continue };
@@ -748,6 +775,13 @@ impl Schema {
                 }
                 Ok(ObjectType::ObjectDomain) => {
                     self.domains.remove(&name.name);
+                }
+                Ok(ObjectType::ObjectFunction | ObjectType::ObjectProcedure) => {
+                    self.routines.remove(&name.name);
+                    self.functions.remove(&name.name);
+                }
+                Ok(ObjectType::ObjectSequence) => {
+                    self.sequences.remove(&name.name);
                 }
                 Ok(ObjectType::ObjectSchema) => {
                     self.schemas.remove(&name.name);

@@ -20,6 +20,11 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// Whether a default expression is the constant `NULL` (which no version writes into rows).
+fn is_null(expr: &crate::pg::protobuf::Node) -> bool {
+    matches!(&expr.node, Some(NodeEnum::AConst(c)) if c.isnull)
+}
+
 fn check(ctx: &Context<'_>) -> Vec<Finding> {
     let table = ctx.table();
     let mut out = Vec::new();
@@ -33,18 +38,31 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
             })
         });
         let Some(default) = default else { continue };
-        let Some((function, volatility)) = first_volatile_call(default, ctx.schema) else {
-            continue;
-        };
-        let why = match volatility {
-            Volatility::Unknown => format!(
-                "`{function}()` is neither a built-in function nor created by this migration set, so its volatility \
-                 is unknown (a function is VOLATILE unless declared otherwise)"
+        let (why, fallback) = match first_volatile_call(default, ctx.schema) {
+            Some((function, Volatility::Unknown)) => (
+                format!(
+                    "`{function}()` is neither a built-in function nor created by this migration set, so its \
+                     volatility is unknown (a function is VOLATILE unless declared otherwise)"
+                ),
+                format!("{function}(...)"),
             ),
-            _ => format!("`{function}()` is volatile"),
+            Some((function, _)) => (
+                format!("`{function}()` is volatile"),
+                format!("{function}(...)"),
+            ),
+            // Before PostgreSQL 11 every default but NULL is written into every row.
+            None if !ctx.config.at_least(11) && !is_null(default) => (
+                format!(
+                    "PostgreSQL {}, the target in pgshift.toml, writes any default into every row (only 11 and \
+                     later store a constant default once)",
+                    ctx.config.postgres_version
+                ),
+                "<default>".to_string(),
+            ),
+            None => continue,
         };
         let col = &column.colname;
-        let expr = super::expr::expr_sql(default).unwrap_or_else(|| format!("{function}(...)"));
+        let expr = super::expr::expr_sql(default).unwrap_or(fallback);
         let ty = column
             .type_name
             .as_ref()
@@ -62,8 +80,9 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
             offset: span.0,
             len: span.1,
             message: format!(
-                "adding column `{col}` to `{table}` with a volatile default rewrites every row while `{table}` is \
-                 locked against reads and writes (ACCESS EXCLUSIVE): {why}"
+                "adding column `{col}` to `{table}` with {} default rewrites every row while `{table}` is \
+                 locked against reads and writes (ACCESS EXCLUSIVE): {why}",
+                if ctx.config.at_least(11) { "a volatile" } else { "a" }
             ),
             help: format!(
                 "add the column without the default, set the default for new rows only, and backfill in batches \
@@ -132,6 +151,36 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn before_postgresql_11_any_default_rewrites() {
+        use super::super::test_support::check_after_with;
+        let pg10 = crate::config::Config {
+            postgres_version: 10,
+            ..Default::default()
+        };
+        let sql = "ALTER TABLE users ADD COLUMN state text DEFAULT 'new', ADD COLUMN note text DEFAULT NULL, \
+                   ADD COLUMN n int;";
+        let found = check_after_with(&RULE, &pg10, "", sql);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "ADD COLUMN state text DEFAULT 'new'");
+        assert!(
+            found[0].1.message.contains("with a default rewrites"),
+            "{}",
+            found[0].1.message
+        );
+        assert!(found[0].1.message.contains("PostgreSQL 10, the target"));
+        assert!(
+            found[0].1.help.contains("SET DEFAULT 'new'"),
+            "{}",
+            found[0].1.help
+        );
+        let pg11 = crate::config::Config {
+            postgres_version: 11,
+            ..Default::default()
+        };
+        assert!(check_after_with(&RULE, &pg11, "", sql).is_empty());
     }
 
     #[test]

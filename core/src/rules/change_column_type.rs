@@ -47,7 +47,8 @@ fn widens_precision(old: &[i64], new: &[i64]) -> bool {
 }
 
 /// The cost of changing `old` to `new`, measured on PostgreSQL 15 (table and index file nodes
-/// before and after) with the session time zone UTC, which pgshift assumes.
+/// before and after) with the session time zone UTC (`pgshift.toml`'s default; the rule
+/// corrects the `timestamp` cases for other zones and versions before 12).
 pub(crate) fn cost(old: &ColumnType, new: &ColumnType) -> Cost {
     if old == new {
         return Cost::Free;
@@ -118,7 +119,17 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
                 });
             };
             let old_ty = &old.ty;
-            let verdict = if using { Cost::Rewrite } else { cost(old_ty, &new) };
+            let mut verdict = if using { Cost::Rewrite } else { cost(old_ty, &new) };
+            // `timestamp` <-> `timestamptz` keeps the rows only from PostgreSQL 12 on, and only
+            // when the session time zone is UTC (otherwise the stored instants shift).
+            let mut why_rewrite = "";
+            if verdict == Cost::IndexRebuild && !ctx.config.at_least(12) {
+                verdict = Cost::Rewrite;
+                why_rewrite = " (PostgreSQL before 12, the target in pgshift.toml, rewrites it)";
+            } else if verdict == Cost::IndexRebuild && !ctx.config.time_zone_is_utc() {
+                verdict = Cost::Rewrite;
+                why_rewrite = " (the session time zone in pgshift.toml is not UTC, so every value is converted)";
+            }
             let message = match verdict {
                 Cost::Free => return None,
                 Cost::IndexRebuild => {
@@ -132,14 +143,14 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
                     }
                     format!(
                         "changing column `{column}` of table `{table}` from `{old_ty}` to `{new}` rewrites no row (the \
-                         session time zone is assumed UTC) but rebuilds index `{}` while the table is locked against \
+                         session time zone is UTC) but rebuilds index `{}` while the table is locked against \
                          reads and writes (ACCESS EXCLUSIVE)",
                         indexes.join("`, `")
                     )
                 }
                 Cost::Rewrite => format!(
                     "changing column `{column}` of table `{table}` from `{old_ty}` to `{new}`{} rewrites every row \
-                     while the table is locked against reads and writes (ACCESS EXCLUSIVE)",
+                     while the table is locked against reads and writes (ACCESS EXCLUSIVE){why_rewrite}",
                     if using { " with `USING`/`COLLATE`" } else { "" }
                 ),
             };
@@ -206,6 +217,50 @@ mod tests {
         ] {
             assert!(check_after(&RULE, BEFORE, sql).is_empty(), "{sql}");
         }
+    }
+
+    #[test]
+    fn timestamp_to_timestamptz_rewrites_outside_utc_and_before_12() {
+        use super::super::test_support::check_after_with;
+        use crate::config::Config;
+        let sql = "ALTER TABLE cases ALTER at TYPE timestamptz";
+        let berlin = Config {
+            time_zone: "Europe/Berlin".into(),
+            ..Config::default()
+        };
+        let found = check_after_with(&RULE, &berlin, BEFORE, sql);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].1.message.contains("not UTC"),
+            "{}",
+            found[0].1.message
+        );
+        let pg11 = Config {
+            postgres_version: 11,
+            ..Config::default()
+        };
+        let found = check_after_with(&RULE, &pg11, BEFORE, sql);
+        assert!(
+            found[0].1.message.contains("before 12"),
+            "{}",
+            found[0].1.message
+        );
+        let utc12 = Config {
+            postgres_version: 12,
+            time_zone: "Etc/UTC".into(),
+            ..Config::default()
+        };
+        assert!(check_after_with(&RULE, &utc12, BEFORE, sql).is_empty());
+        // Other free changes do not depend on either.
+        assert!(
+            check_after_with(
+                &RULE,
+                &berlin,
+                BEFORE,
+                "ALTER TABLE cases ALTER title TYPE text"
+            )
+            .is_empty()
+        );
     }
 
     #[test]

@@ -34,10 +34,19 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
                         "detaching `{part}` from `{table}` without `CONCURRENTLY` locks `{table}` against reads and \
                          writes (ACCESS EXCLUSIVE)"
                     ),
-                    help: format!(
-                        "write `ALTER TABLE {table} DETACH PARTITION {part} CONCURRENTLY;` (PostgreSQL 14+; pgshift \
-                         runs it outside the transaction, and it must be the only statement of its migration)"
-                    ),
+                    help: if ctx.config.at_least(14) {
+                        format!(
+                            "write `ALTER TABLE {table} DETACH PARTITION {part} CONCURRENTLY;` (PostgreSQL 14+; pgshift \
+                             runs it outside the transaction, and it must be the only statement of its migration)"
+                        )
+                    } else {
+                        format!(
+                            "`DETACH PARTITION ... CONCURRENTLY` needs PostgreSQL 14 (pgshift.toml targets {}): detach \
+                             `{part}` in its own migration at a quiet time, where the `lock_timeout` makes it give up \
+                             instead of queueing traffic behind it, and allow this rule there",
+                            ctx.config.postgres_version
+                        )
+                    },
                 })
             }
             _ => None,
@@ -54,6 +63,29 @@ mod tests {
     fn flags_a_plain_detach() {
         let found = check(&RULE, "ALTER TABLE events DETACH PARTITION events_2020;");
         assert_eq!(found[0].0, "DETACH PARTITION events_2020");
+    }
+
+    #[test]
+    fn before_postgresql_14_the_help_has_no_concurrent_form() {
+        use super::super::test_support::check_after_with;
+        let pg13 = crate::config::Config {
+            postgres_version: 13,
+            ..Default::default()
+        };
+        let found = check_after_with(
+            &RULE,
+            &pg13,
+            "",
+            "ALTER TABLE events DETACH PARTITION events_2020;",
+        );
+        assert!(
+            found[0]
+                .1
+                .help
+                .contains("needs PostgreSQL 14 (pgshift.toml targets 13)"),
+            "{}",
+            found[0].1.help
+        );
     }
 
     #[test]

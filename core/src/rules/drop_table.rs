@@ -80,6 +80,7 @@ mod tests {
             class: &class,
             created: &created,
             schema: &crate::schema::Schema::new(),
+            config: &crate::config::Config::default(),
         };
         let found = (RULE.check)(&ctx);
         assert_eq!(found.len(), 1);

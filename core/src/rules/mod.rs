@@ -36,11 +36,14 @@ mod delete_without_where;
 mod detach_partition_non_concurrently;
 mod drop_column;
 mod drop_database;
+mod drop_function;
 mod drop_index_non_concurrently;
 mod drop_not_null;
 mod drop_schema;
+mod drop_sequence;
 mod drop_table;
 mod drop_type;
+mod drop_view;
 mod lock_table;
 mod prefer_bigint;
 mod prefer_identity;
@@ -121,6 +124,9 @@ pub static RULES: &[&Rule] = &[
     &truncate_table::RULE,
     &drop_not_null::RULE,
     &drop_type::RULE,
+    &drop_view::RULE,
+    &drop_function::RULE,
+    &drop_sequence::RULE,
     &alter_enum_rename_value::RULE,
     &session_set::RULE,
     &add_foreign_key::RULE,
@@ -180,6 +186,8 @@ pub struct Context<'a> {
     pub created: &'a [TableName],
     /// The schema as every earlier statement of the set left it.
     pub schema: &'a Schema,
+    /// The set's settings (`pgshift.toml`): the target PostgreSQL version, the time zone.
+    pub config: &'a crate::config::Config,
 }
 
 /// A constraint an `ALTER TABLE` adds (see [`Context::added_constraints`]).
@@ -560,6 +568,7 @@ pub(crate) mod test_support {
                 class: &class,
                 created: &[],
                 schema: &schema,
+                config: &crate::config::Config::default(),
             };
             for f in (rule.check)(&ctx) {
                 out.push((sql[f.offset..f.offset + f.len].to_string(), f));
@@ -582,6 +591,16 @@ pub(crate) mod test_support {
     /// Runs one rule over `sql` as a migration after the migration `before`: the schema model
     /// and the same-migration exemption apply, allow comments do not.
     pub fn check_after(rule: &Rule, before: &str, sql: &str) -> Vec<(String, Finding)> {
+        check_after_with(rule, &crate::config::Config::default(), before, sql)
+    }
+
+    /// [`check_after`] with the settings of a `pgshift.toml` (the target version).
+    pub fn check_after_with(
+        rule: &Rule,
+        config: &crate::config::Config,
+        before: &str,
+        sql: &str,
+    ) -> Vec<(String, Finding)> {
         let file = parse_sql(sql).unwrap();
         let mut schema = history(before);
         let mut created = Vec::new();
@@ -595,6 +614,7 @@ pub(crate) mod test_support {
                 class: &class,
                 created: &created,
                 schema: &schema,
+                config,
             };
             for f in (rule.check)(&ctx) {
                 out.push((sql[f.offset..f.offset + f.len].to_string(), f));
@@ -608,8 +628,18 @@ pub(crate) mod test_support {
     /// The error codes the whole analysis reports for the up file `sql`, after the migration
     /// `before` (allow comments, categories and every rule included; advice left out).
     pub fn codes_after(before: &str, sql: &str) -> Vec<&'static str> {
+        codes_after_with(&crate::config::Config::default(), before, sql)
+    }
+
+    /// [`codes_after`] with the settings of a `pgshift.toml` (the target version, rules
+    /// switched off, advice denied).
+    pub fn codes_after_with(
+        config: &crate::config::Config,
+        before: &str,
+        sql: &str,
+    ) -> Vec<&'static str> {
         let mut schema = history(before);
-        crate::analyze::check_up_text(sql, &mut schema)
+        crate::analyze::check_up_text_with(sql, &mut schema, config)
             .iter()
             .filter(|d| d.is_error())
             .map(|d| d.code)

@@ -46,10 +46,19 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
             "`REINDEX {what} {target}` without `CONCURRENTLY` blocks writes (SHARE lock) and reads that use the \
              indexes (ACCESS EXCLUSIVE on each) until every index is rebuilt"
         ),
-        help: format!(
-            "write `REINDEX {what} CONCURRENTLY {target};`, which rebuilds beside the old index and swaps; pgshift runs \
-             it outside the transaction"
-        ),
+        help: if ctx.config.at_least(12) {
+            format!(
+                "write `REINDEX {what} CONCURRENTLY {target};`, which rebuilds beside the old index and swaps; pgshift \
+                 runs it outside the transaction"
+            )
+        } else {
+            format!(
+                "`REINDEX CONCURRENTLY` needs PostgreSQL 12 (pgshift.toml targets {}): build a copy with `CREATE INDEX \
+                 CONCURRENTLY <new_name> ON ...` (the same definition), then `DROP INDEX CONCURRENTLY <old_name>;` and \
+                 `ALTER INDEX <new_name> RENAME TO <old_name>;`",
+                ctx.config.postgres_version
+            )
+        },
     }]
 }
 
@@ -57,6 +66,36 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
 mod tests {
     use super::super::test_support::{check, check_after, codes_after};
     use super::*;
+
+    #[test]
+    fn before_postgresql_12_the_help_rebuilds_by_hand() {
+        use super::super::test_support::check_after_with;
+        let pg11 = crate::config::Config {
+            postgres_version: 11,
+            ..Default::default()
+        };
+        let found = check_after_with(&RULE, &pg11, "", "REINDEX INDEX cases_title_idx;");
+        assert!(
+            found[0]
+                .1
+                .help
+                .starts_with("`REINDEX CONCURRENTLY` needs PostgreSQL 12"),
+            "{}",
+            found[0].1.help
+        );
+        let found = check_after_with(
+            &RULE,
+            &Default::default(),
+            "",
+            "REINDEX INDEX cases_title_idx;",
+        );
+        assert!(
+            found[0]
+                .1
+                .help
+                .starts_with("write `REINDEX INDEX CONCURRENTLY")
+        );
+    }
 
     #[test]
     fn flags_plain_reindex() {

@@ -20,15 +20,18 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Context<'_>) -> Vec<Finding> {
     let known = ctx.class.table.as_ref().and_then(|t| ctx.schema.table(t));
     let table = ctx.table();
+    // Before PostgreSQL 12, `SET NOT NULL` scans the table whatever constraints exist.
+    let skips_scan = ctx.config.at_least(12);
     ctx.cmds_of(AlterTableType::AtSetNotNull)
         .into_iter()
         .filter(|(cmd, _)| {
             let column = cmd.name.as_str();
             !known.is_some_and(|t| {
                 t.column(column).is_some_and(|c| c.not_null)
-                    || t.constraints
-                        .iter()
-                        .any(|k| k.validated && k.not_null_check_of.as_deref() == Some(column))
+                    || (skips_scan
+                        && t.constraints.iter().any(|k| {
+                            k.validated && k.not_null_check_of.as_deref() == Some(column)
+                        }))
             })
         })
         .map(|(cmd, span)| {
@@ -39,10 +42,36 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
                     .iter()
                     .any(|k| !k.validated && k.not_null_check_of.as_deref() == Some(column.as_str()))
             });
+            let proven = known.is_some_and(|t| {
+                t.constraints
+                    .iter()
+                    .any(|k| k.validated && k.not_null_check_of.as_deref() == Some(column.as_str()))
+            });
             let hint = if not_validated {
-                " (the `CHECK ... IS NOT NULL` on it is not validated yet)"
+                " (the `CHECK ... IS NOT NULL` on it is not validated yet)".to_string()
+            } else if proven {
+                format!(
+                    " (PostgreSQL {}, the target in pgshift.toml, ignores the validated `CHECK ... IS NOT NULL`: \
+                     only 12 and later skip the scan with it)",
+                    ctx.config.postgres_version
+                )
             } else {
-                ""
+                String::new()
+            };
+            let help = if skips_scan {
+                format!(
+                    "prove it with a constraint first: `ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS \
+                     NOT NULL) NOT VALID;`, in a later migration `ALTER TABLE {table} VALIDATE CONSTRAINT {check};`, \
+                     then `ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;` (no scan) and `ALTER TABLE {table} \
+                     DROP CONSTRAINT {check};`"
+                )
+            } else {
+                format!(
+                    "before PostgreSQL 12 keep the constraint instead of `NOT NULL`: `ALTER TABLE {table} ADD \
+                     CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;`, then in a later migration `ALTER TABLE \
+                     {table} VALIDATE CONSTRAINT {check};` (reads and writes continue), and `SET NOT NULL` once the \
+                     servers run 12 or later"
+                )
             };
             Finding {
                 offset: span.0,
@@ -51,12 +80,7 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
                     "`SET NOT NULL` on `{table}.{column}` locks `{table}` against reads and writes (ACCESS EXCLUSIVE) \
                      while every row is checked{hint}"
                 ),
-                help: format!(
-                    "prove it with a constraint first: `ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS \
-                     NOT NULL) NOT VALID;`, in a later migration `ALTER TABLE {table} VALIDATE CONSTRAINT {check};`, \
-                     then `ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;` (no scan) and `ALTER TABLE {table} \
-                     DROP CONSTRAINT {check};`"
-                ),
+                help,
             }
         })
         .collect()
@@ -107,6 +131,36 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn before_postgresql_12_the_check_does_not_help() {
+        use super::super::test_support::check_after_with;
+        let before = "CREATE TABLE cases (id int, title text);\n\
+                      ALTER TABLE cases ADD CONSTRAINT title_nn CHECK (title IS NOT NULL);";
+        let sql = "ALTER TABLE cases ALTER COLUMN title SET NOT NULL;";
+        let pg11 = crate::config::Config {
+            postgres_version: 11,
+            ..Default::default()
+        };
+        let found = check_after_with(&RULE, &pg11, before, sql);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].1.message.contains("PostgreSQL 11, the target"),
+            "{}",
+            found[0].1.message
+        );
+        assert!(
+            found[0]
+                .1
+                .help
+                .starts_with("before PostgreSQL 12 keep the constraint")
+        );
+        let pg12 = crate::config::Config {
+            postgres_version: 12,
+            ..Default::default()
+        };
+        assert!(check_after_with(&RULE, &pg12, before, sql).is_empty());
     }
 
     #[test]

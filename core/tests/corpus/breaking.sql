@@ -65,16 +65,34 @@ TRUNCATE import_rows;
 TRUNCATE sessions;
 
 -- case: drop view
--- expect: ok
+-- expect: drop-view
 DROP VIEW IF EXISTS active_users;
 
 -- case: drop materialized view
--- expect: ok
+-- expect: drop-view
 DROP MATERIALIZED VIEW daily_orders;
 
 -- case: drop function
--- expect: ok
+-- expect: drop-function
 DROP FUNCTION IF EXISTS next_ticket();
+
+-- case: drop view created in the same migration
+-- expect: ok
+CREATE VIEW recent_orders AS SELECT id FROM orders;
+DROP VIEW recent_orders;
+
+-- case: replace a view in place
+-- expect: ok
+CREATE OR REPLACE VIEW active_users AS SELECT id, email FROM users WHERE deleted_at IS NULL;
+
+-- case: drop procedure, schema-qualified
+-- expect: drop-function
+DROP PROCEDURE IF EXISTS billing.close_month(date);
+
+-- case: drop sequence created in the same migration
+-- expect: ok
+CREATE SEQUENCE scratch_seq;
+DROP SEQUENCE scratch_seq;
 
 -- case: drop type of the set
 -- expect: drop-type
@@ -86,5 +104,5 @@ CREATE TYPE mood AS ENUM ('ok');
 DROP TYPE mood;
 
 -- case: drop sequence
--- expect: ok
+-- expect: drop-sequence
 DROP SEQUENCE IF EXISTS orders_legacy_seq;

@@ -109,11 +109,21 @@ CREATE OR REPLACE VIEW paid_orders AS SELECT * FROM orders WHERE status = 'paid'
 
 -- case: allow comment with two rules
 -- expect: ok
+-- pgshift:allow add-foreign-key, add-check-constraint -- tiny table, maintenance window
+ALTER TABLE sessions ADD FOREIGN KEY (user_id) REFERENCES users (id), ADD CHECK (user_id > 0);
+
+-- case: allow comment naming a rule that finds nothing is stale
+-- expect: unused-allow
 -- pgshift:allow add-foreign-key, create-index-non-concurrently -- tiny table, maintenance window
 ALTER TABLE sessions ADD FOREIGN KEY (user_id) REFERENCES users (id);
 
--- case: allow comment for the wrong rule allows nothing
--- expect: add-foreign-key
+-- case: allow comment on a safe statement is stale
+-- expect: unused-allow
+-- pgshift:allow set-not-null -- left over from an edit
+ALTER TABLE sessions ADD COLUMN note text;
+
+-- case: allow comment for the wrong rule allows nothing, and says so
+-- expect: add-foreign-key, unused-allow
 -- pgshift:allow add-check-constraint -- wrong id
 ALTER TABLE sessions ADD FOREIGN KEY (user_id) REFERENCES users (id);
 

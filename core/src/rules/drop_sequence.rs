@@ -1,0 +1,92 @@
+//! `drop-sequence`: `DROP SEQUENCE` of a sequence the running release may still use.
+
+use crate::classify::TableName;
+use crate::pg::NodeEnum;
+use crate::pg::protobuf::ObjectType;
+
+use super::{Category, Context, Finding, Rule};
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    id: "drop-sequence",
+    category: Category::Breaking,
+    summary: "dropping a sequence breaks the release that is still running",
+    why: "the previous release may still call `nextval()` on it, or insert into a column whose default does; those \
+          inserts fail from the moment the migration commits (and `CASCADE` drops such defaults silently)",
+    source_file: file!(),
+    check,
+};
+
+fn check(ctx: &Context<'_>) -> Vec<Finding> {
+    let NodeEnum::DropStmt(drop) = &ctx.statement.node else {
+        return Vec::new();
+    };
+    if drop.remove_type != ObjectType::ObjectSequence as i32 {
+        return Vec::new();
+    }
+    let (offset, len) = ctx.first_line();
+    drop.objects
+        .iter()
+        .filter_map(|n| match &n.node {
+            Some(NodeEnum::List(l)) => TableName::from_name_list(&l.items),
+            _ => None,
+        })
+        .filter(|seq| ctx.schema.sequence_created_in(&seq.name) != Some(ctx.schema.migration()))
+        .map(|seq| Finding {
+            offset,
+            len,
+            message: format!("dropping sequence `{seq}` breaks the release that is still running"),
+            help: format!(
+                "ship a release that no longer uses `{seq}` (nor a default calling `nextval('{seq}')`) first, then \
+                 drop it in a later migration with `-- pgshift:allow drop-sequence -- <reason>` directly above the \
+                 statement"
+            ),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{check, check_after, codes_after};
+    use super::*;
+
+    #[test]
+    fn flags_each_dropped_sequence() {
+        let found = check(
+            &RULE,
+            "DROP SEQUENCE IF EXISTS invoice_numbers, app.ticket_seq;",
+        );
+        let messages: Vec<&str> = found.iter().map(|(_, f)| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "dropping sequence `invoice_numbers` breaks the release that is still running",
+                "dropping sequence `app.ticket_seq` breaks the release that is still running",
+            ]
+        );
+    }
+
+    #[test]
+    fn ignores_other_drops() {
+        assert!(check(&RULE, "DROP TABLE a;\nDROP VIEW v;").is_empty());
+    }
+
+    #[test]
+    fn a_sequence_created_in_the_same_migration_is_exempt() {
+        let sql = "CREATE SEQUENCE tmp_seq;\nDROP SEQUENCE tmp_seq;";
+        assert!(check_after(&RULE, "", sql).is_empty());
+        assert_eq!(
+            check_after(&RULE, "CREATE SEQUENCE tmp_seq;", "DROP SEQUENCE tmp_seq;").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn an_allow_comment_allows_it() {
+        let sql = "DROP SEQUENCE invoice_numbers;";
+        assert_eq!(codes_after("", sql), ["drop-sequence"]);
+        let allowed =
+            format!("-- pgshift:allow drop-sequence -- numbers come from the app now\n{sql}");
+        assert!(codes_after("", &allowed).is_empty());
+    }
+}
