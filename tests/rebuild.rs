@@ -155,3 +155,61 @@ fn cargo_rebuilds_when_files_or_the_switch_change() {
         stderr(&out)
     );
 }
+
+#[test]
+fn cargo_rebuilds_when_pgshift_toml_or_the_schema_baseline_change() {
+    let dir = fixture();
+    let root = dir.path();
+    // No build script: only what the macro's output includes can make cargo rebuild.
+    fs::remove_file(root.join("build.rs")).unwrap();
+    let migrations = root.join("db/managed-migrations");
+    let config = migrations.join("pgshift.toml");
+    let baseline = root.join("db/schema.sql");
+    fs::write(
+        &config,
+        "disable = [\"vacuum-full\"]\nschema-baseline = \"../schema.sql\"\n",
+    )
+    .unwrap();
+    fs::write(
+        &baseline,
+        "CREATE TABLE public.cases (id bigint, title character varying(20));\n",
+    )
+    .unwrap();
+    fs::write(
+        migrations.join("202501010000_widgets.up.sql"),
+        format!(
+            "{CREATE}VACUUM FULL cases;\nALTER TABLE cases ALTER COLUMN title TYPE varchar(40);\n"
+        ),
+    )
+    .unwrap();
+    let out = build(root, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Turning the rule back on in pgshift.toml rebuilds and fails.
+    fs::write(&config, "schema-baseline = \"../schema.sql\"\n").unwrap();
+    let out = build(root, None);
+    assert!(!out.status.success(), "editing pgshift.toml must rebuild");
+    assert!(stderr(&out).contains("[vacuum-full]"), "{}", stderr(&out));
+
+    // Back to green; then a baseline where `title` is wider makes the change a narrowing.
+    fs::write(
+        &config,
+        "disable = [\"vacuum-full\"]\nschema-baseline = \"../schema.sql\"\n",
+    )
+    .unwrap();
+    let out = build(root, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    fs::write(
+        &baseline,
+        "CREATE TABLE public.cases (id bigint, title character varying(80));\n",
+    )
+    .unwrap();
+    let out = build(root, None);
+    assert!(
+        !out.status.success(),
+        "editing the schema baseline must rebuild"
+    );
+    let err = stderr(&out);
+    assert!(err.contains("[change-column-type]"), "{err}");
+    assert!(err.contains("from `varchar(80)` to `varchar(40)`"), "{err}");
+}

@@ -122,6 +122,18 @@ fn expand(dir: &str, span: Span) -> TokenStream {
         Err(e) => return error_value(&tracked, e),
     };
     let analysis = analyze_dir(&root.join(dir), dir, &Options::from_env());
+    // `pgshift.toml` and the schema baseline change verdicts: include them so cargo rebuilds
+    // when they change (unused constants: nothing reaches the binary).
+    let inputs = analysis
+        .inputs
+        .iter()
+        .filter_map(|p| p.to_str())
+        .map(|path| {
+            quote!(
+                const _: &[u8] = ::core::include_bytes!(#path);
+            )
+        });
+    let tracked = quote! { #tracked #(#inputs)* };
     if analysis.has_errors() {
         return error_value(&tracked, combined_errors(&analysis, span));
     }
