@@ -565,9 +565,9 @@ fn comment_and_layout_edits_of_an_applied_migration_are_not_drift() {
     let (_dir, set) = set(BASIC);
     Migrator::new(&set).migrate(&mut client).unwrap();
 
-    // Silencing a rule after the fact, a note, and reformatting: the same SQL tokens.
+    // Notes added after the fact and reformatting: the same SQL tokens.
     let mut files = BASIC.to_vec();
-    files[2].1 = "-- pgshift:allow drop-table -- a reason\nCREATE TABLE cases (\r\n  id bigint PRIMARY KEY,\n  tenant_id bigint REFERENCES tenants (id),\n  title text\n); /* note */\nCREATE INDEX cases_tenant_idx\n  ON cases (tenant_id);";
+    files[2].1 = "-- cases belong to a tenant\nCREATE TABLE cases (\r\n  id bigint PRIMARY KEY,\n  tenant_id bigint REFERENCES tenants (id),\n  title text\n); /* note */\nCREATE INDEX cases_tenant_idx\n  ON cases (tenant_id);";
     let (_dir2, edited) = common::set(&files);
     assert!(
         Migrator::new(&edited)

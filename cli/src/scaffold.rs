@@ -53,26 +53,24 @@ fn write(pair: &MigrationPair, out: &Output) -> Result<(), Failure> {
 const BUILD_LINE: &str = "cargo:rerun-if-changed=";
 
 const CONFIG: &str = "\
-# pgshift settings, for reference: pgshift does not read this file yet. Each line shows a
-# default; change it with the flag or environment variable named beside it.
+# pgshift settings of this migration set, read by embed_migrations!(), `pgshift lint` and
+# every database command (docs/rules.md, \"Configuration\"). Each line shows the default.
 
-# Where migrations and seeds live (--dir, --seeds-dir).
-# dir = \"db/managed-migrations\"
-# seeds_dir = \"db/managed-seeds\"
+# The oldest PostgreSQL major version the migrations run on (10 to 18): verdicts that differ
+# by version follow it.
+# postgres-version = 15
 
-# The database (--database-url, else POSTGRES_URL, else DATABASE_URL). Without any, the
-# `pgshift` command uses a local dev cluster it starts from the PostgreSQL server binaries.
-# database_url = \"postgres://app@localhost:5432/app\"
+# The session time zone of the migrating connection (`timestamp` -> `timestamptz` keeps the
+# rows only under UTC).
+# time-zone = \"UTC\"
 
-# Schema of the history tables managed_migrations, seed_history, index_build_history (--schema).
-# schema = \"public\"
+# Rules that report nothing, and advice rules (prefer-*) whose findings fail the build.
+# disable = []
+# deny = []
 
-# Limits of every migration statement (--lock-timeout, --statement-timeout).
-# lock_timeout = \"5s\"
-# statement_timeout = \"10m\"
-
-# Environment switches: ALLOW_BREAKING_MIGRATIONS=true turns breaking-change rules off;
-# INDEX_CONCURRENT=1 builds plain indexes on existing tables CONCURRENTLY.
+# A `pg_dump --schema-only` file of the database the first migration runs on, relative to
+# this folder: tables the migrations never created then get exact verdicts.
+# schema-baseline = \"../schema.sql\"
 ";
 
 pub fn init(folders: &Folders, out: &Output) -> Result<(), Failure> {
@@ -109,12 +107,12 @@ pub fn init(folders: &Folders, out: &Output) -> Result<(), Failure> {
             "no Cargo.toml here: in the crate that embeds the migrations, put `{line}` in build.rs's main"
         ));
     }
-    let config = Path::new("pgshift.toml");
+    let config = folders.dir.join(pgshift_core::config::FILE_NAME);
     if config.exists() {
-        out.line("exists  pgshift.toml");
+        out.line(format!("exists  {}", config.display()));
     } else {
-        create_new(config, CONFIG)?;
-        out.line("created pgshift.toml");
+        create_new(&config, CONFIG)?;
+        out.line(format!("created {}", config.display()));
     }
     out.note("next: `pgshift new NAME` writes a migration pair");
     Ok(())

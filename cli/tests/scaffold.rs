@@ -62,13 +62,38 @@ fn init_creates_the_layout_and_keeps_what_exists() {
         build.contains("println!(\"cargo:rerun-if-changed=db\");"),
         "{build}"
     );
-    let config = std::fs::read_to_string(dir.path().join("pgshift.toml")).unwrap();
+    let config_path = dir.path().join("db/managed-migrations/pgshift.toml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
     assert!(
         config.lines().all(|l| l.is_empty() || l.starts_with('#')),
         "{config}"
     );
     // An empty set lints clean, and a second init changes nothing.
     pgshift_in(dir.path(), &["lint"], &[]).expect(0);
+    // Every commented default is a valid setting once uncommented.
+    let uncommented: String = config
+        .lines()
+        .filter_map(|l| l.strip_prefix("# "))
+        .filter(|l| l.contains(" = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(uncommented.lines().count(), 5, "{uncommented}");
+    std::fs::write(dir.path().join("schema.sql"), "").unwrap();
+    std::fs::write(
+        &config_path,
+        uncommented.replace("../schema.sql", "../../schema.sql"),
+    )
+    .unwrap();
+    pgshift_in(dir.path(), &["lint"], &[]).expect(0);
+    // And lint reads it: a mistake there fails.
+    std::fs::write(&config_path, "disable = [\"vacum-full\"]\n").unwrap();
+    let run = pgshift_in(dir.path(), &["lint"], &[]).expect(3);
+    assert!(
+        run.all().contains("did you mean `vacuum-full`?"),
+        "{}",
+        run.all()
+    );
+    std::fs::write(&config_path, &config).unwrap();
     let run = pgshift_in(dir.path(), &["init"], &[]).expect(0);
     assert!(run.stdout.contains("exists  db/managed-migrations"));
     assert!(run.stdout.contains("exists  build.rs"));

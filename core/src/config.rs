@@ -29,6 +29,10 @@ pub const DEFAULT_POSTGRES_VERSION: u32 = 15;
 /// The major versions whose behaviour the rules know.
 pub const SUPPORTED_POSTGRES_VERSIONS: RangeInclusive<u32> = 10..=18;
 
+/// Why a mistake in the file is an error.
+const WHY: &str =
+    "a setting pgshift cannot read would leave the checks other than the file says, without a word";
+
 /// The keys the file may hold.
 const KEYS: [&str; 5] = [
     "postgres-version",
@@ -170,12 +174,15 @@ impl Config {
                 return config;
             }
         };
-        let problem = |key: &str, message: String, help: String| {
-            let (offset, len) = key_span(text, key);
+        let problem_at = |key: &str, needle: Option<&str>, message: String, help: String| {
+            let (offset, len) = key_span(text, key, needle);
             Diagnostic::new("invalid-config", display, message)
                 .at(text, offset, len)
+                .why(WHY)
                 .help(help)
         };
+        let problem =
+            |key: &str, message: String, help: String| problem_at(key, None, message, help);
         for (key, value) in &table {
             match key.as_str() {
                 "postgres-version" => match value.as_integer() {
@@ -215,8 +222,9 @@ impl Config {
                     };
                     for id in ids {
                         match crate::rules::find(id) {
-                            None => diagnostics.push(problem(
+                            None => diagnostics.push(problem_at(
                                 key,
+                                Some(id),
                                 format!("`{key}` names unknown rule `{id}`"),
                                 match crate::allow::closest_rule(id) {
                                     Some(near) => format!("did you mean `{near}`? every rule id is listed in docs/rules.md"),
@@ -227,8 +235,9 @@ impl Config {
                                 if key == "deny"
                                     && rule.category != crate::rules::Category::Advice =>
                             {
-                                diagnostics.push(problem(
+                                diagnostics.push(problem_at(
                                     key,
+                                    Some(id),
                                     format!("`deny` names `{id}`, which is already an error"),
                                     "list only advice rules (`prefer-*`) under `deny`".to_string(),
                                 ));
@@ -265,24 +274,26 @@ fn rule_list(value: &toml::Value) -> Option<Vec<&str>> {
     value.as_array()?.iter().map(toml::Value::as_str).collect()
 }
 
-/// Where `key` is written at the start of a line (for positions: the parsed table keeps
-/// none), else the start of the file.
-fn key_span(text: &str, key: &str) -> (usize, usize) {
+/// Where `key`'s line is (for positions: the parsed table keeps none), underlining the whole
+/// `key = value`, or only `"needle"` when that is on the line; the start of the file when the
+/// key is not found at the start of a line.
+fn key_span(text: &str, key: &str, needle: Option<&str>) -> (usize, usize) {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
         let bare = trimmed.trim_start_matches('"');
-        if bare.starts_with(key)
+        let is_key = bare.starts_with(key)
             && bare[key.len()..]
                 .trim_start_matches('"')
                 .trim_start()
-                .starts_with('=')
-        {
-            return (
-                offset + indent,
-                trimmed.find('=').unwrap_or(key.len()).max(1),
-            );
+                .starts_with('=');
+        if is_key {
+            let start = offset + indent;
+            if let Some(at) = needle.and_then(|n| trimmed.find(&format!("\"{n}\""))) {
+                return (start + at, needle.map_or(1, |n| n.len() + 2));
+            }
+            return (start, trimmed.trim_end().len().max(1));
         }
         offset += line.len();
     }
@@ -334,9 +345,12 @@ mod tests {
         assert_eq!(found.len(), 4, "{found:#?}");
         assert_eq!(found[0].0, "m/pgshift.toml:1:1");
         assert!(found[0].1.contains("not a PostgreSQL major version"));
-        assert_eq!(found[1].0, "m/pgshift.toml:2:1");
+        assert_eq!(
+            found[1].0, "m/pgshift.toml:2:12",
+            "the carets under the unknown id"
+        );
         assert!(diags[1].help.as_deref().unwrap().contains("`vacuum-full`"));
-        assert_eq!(found[2].0, "m/pgshift.toml:3:1");
+        assert_eq!(found[2].0, "m/pgshift.toml:3:9");
         assert!(found[2].1.contains("already an error"));
         assert_eq!(found[3].0, "m/pgshift.toml:4:1");
         assert!(

@@ -101,7 +101,7 @@ fn a_bad_file_fails_the_analysis_with_its_position() {
     let d = &analysis.diagnostics[0];
     assert_eq!(
         (d.code, d.location()),
-        ("invalid-config", "m/pgshift.toml:2:1".to_string())
+        ("invalid-config", "m/pgshift.toml:2:12".to_string())
     );
     assert!(d.help.as_deref().unwrap().contains("`vacuum-full`"), "{d}");
 }

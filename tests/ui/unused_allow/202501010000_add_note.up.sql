@@ -1,0 +1,2 @@
+-- pgshift:allow drop-column -- the app stopped reading it in v42
+ALTER TABLE cases ADD COLUMN note text;
