@@ -46,6 +46,23 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
                 .and_then(|n| ctx.schema.routine_created_in(n))
                 != Some(ctx.schema.migration())
         })
+        // Dropped and created again (a changed return type or argument names): replaced once the
+        // migration commits.
+        .filter(|name| {
+            !ctx.recreated_later(|node| match node {
+                NodeEnum::CreateFunctionStmt(s) => {
+                    s.funcname
+                        .iter()
+                        .rev()
+                        .find_map(|p| match &p.node {
+                            Some(NodeEnum::String(n)) => Some(n.sval.as_str()),
+                            _ => None,
+                        })
+                        == name.last().copied()
+                }
+                _ => false,
+            })
+        })
         .map(|name| {
             let name = name.join(".");
             Finding {
@@ -100,6 +117,15 @@ mod tests {
             check_after(&RULE, create, &format!("{replace}\nDROP FUNCTION tmp();")).len(),
             1
         );
+    }
+
+    #[test]
+    fn a_function_created_again_in_the_same_migration_is_replaced_not_gone() {
+        let sql = "DROP FUNCTION IF EXISTS total(int);\n\
+                   CREATE FUNCTION total(n int) RETURNS bigint LANGUAGE sql AS 'SELECT n::bigint';";
+        assert!(check_after(&RULE, "", sql).is_empty());
+        let sql = "DROP FUNCTION total(int);\nCREATE FUNCTION sum_of(n int) RETURNS int LANGUAGE sql AS 'SELECT n';";
+        assert_eq!(check_after(&RULE, "", sql).len(), 1);
     }
 
     #[test]

@@ -32,6 +32,12 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
             _ => None,
         })
         .filter(|seq| ctx.schema.sequence_created_in(&seq.name) != Some(ctx.schema.migration()))
+        .filter(|seq| {
+            !ctx.recreated_later(|node| {
+                matches!(node, NodeEnum::CreateSeqStmt(s)
+                    if s.sequence.as_ref().is_some_and(|r| TableName::from_range_var(r).matches(seq)))
+            })
+        })
         .map(|seq| Finding {
             offset,
             len,
@@ -79,6 +85,12 @@ mod tests {
             check_after(&RULE, "CREATE SEQUENCE tmp_seq;", "DROP SEQUENCE tmp_seq;").len(),
             1
         );
+    }
+
+    #[test]
+    fn a_sequence_created_again_in_the_same_migration_is_replaced_not_gone() {
+        let sql = "DROP SEQUENCE invoice_numbers;\nCREATE SEQUENCE invoice_numbers START 1000;";
+        assert!(check_after(&RULE, "", sql).is_empty());
     }
 
     #[test]

@@ -40,6 +40,18 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
                 .table(view)
                 .is_some_and(|v| v.created_in == ctx.schema.migration())
         })
+        // `DROP VIEW v; CREATE VIEW v AS ...` is how a view changes what `CREATE OR REPLACE`
+        // cannot (dropping or reordering columns): the view is there when the migration commits.
+        .filter(|view| {
+            !ctx.recreated_later(|node| {
+                let created = match node {
+                    NodeEnum::ViewStmt(s) => s.view.as_ref(),
+                    NodeEnum::CreateTableAsStmt(s) => s.into.as_ref().and_then(|i| i.rel.as_ref()),
+                    _ => None,
+                };
+                created.is_some_and(|rel| TableName::from_range_var(rel).matches(view))
+            })
+        })
         .map(|view| Finding {
             offset,
             len,
@@ -95,6 +107,16 @@ mod tests {
             .len(),
             1
         );
+    }
+
+    #[test]
+    fn a_view_created_again_in_the_same_migration_is_replaced_not_gone() {
+        let sql = "DROP VIEW active_cases;\nCREATE VIEW active_cases AS SELECT id FROM cases;\n\
+                   DROP MATERIALIZED VIEW totals;\nCREATE MATERIALIZED VIEW totals AS SELECT 1 AS n;";
+        assert!(check_after(&RULE, "", sql).is_empty());
+        // Another name created later does not count.
+        let sql = "DROP VIEW active_cases;\nCREATE VIEW open_cases AS SELECT id FROM cases;";
+        assert_eq!(check_after(&RULE, "", sql).len(), 1);
     }
 
     #[test]

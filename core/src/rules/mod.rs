@@ -267,6 +267,16 @@ impl Context<'_> {
         self.created.iter().any(|c| c.matches(table))
     }
 
+    /// Whether a later statement of the same file satisfies `recreates`: a view or function
+    /// dropped and created again in one migration is replaced, not gone, once it commits.
+    pub fn recreated_later(&self, recreates: impl Fn(&NodeEnum) -> bool) -> bool {
+        self.file
+            .statements
+            .iter()
+            .filter(|s| s.start > self.statement.start)
+            .any(|s| recreates(&s.node))
+    }
+
     /// Whether the statement's own table was created earlier in the same migration.
     pub fn on_new_table(&self) -> bool {
         self.class.table.as_ref().is_some_and(|t| self.is_new(t))

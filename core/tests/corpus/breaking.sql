@@ -81,6 +81,16 @@ DROP FUNCTION IF EXISTS next_ticket();
 CREATE VIEW recent_orders AS SELECT id FROM orders;
 DROP VIEW recent_orders;
 
+-- case: drop and create a view again to remove a column
+-- expect: ok
+DROP VIEW active_users;
+CREATE VIEW active_users AS SELECT id FROM users WHERE deleted_at IS NULL;
+
+-- case: drop and create a function again with a new return type
+-- expect: ok
+DROP FUNCTION IF EXISTS next_ticket();
+CREATE FUNCTION next_ticket() RETURNS bigint LANGUAGE sql AS $$ SELECT 1::bigint $$;
+
 -- case: replace a view in place
 -- expect: ok
 CREATE OR REPLACE VIEW active_users AS SELECT id, email FROM users WHERE deleted_at IS NULL;
