@@ -168,6 +168,9 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// Its constraints.
     pub constraints: Vec<Constraint>,
+    /// For a view or materialized view: every name its query mentions (relations, columns,
+    /// aliases; `*` for a star), lower case unless quoted. A superset of what it reads.
+    pub reads: Vec<String>,
 }
 
 impl Table {
@@ -208,6 +211,41 @@ pub struct Schema {
     routines: HashMap<String, usize>,
     sequences: HashMap<String, usize>,
     migration: usize,
+}
+
+/// Every identifier of a view's query, from PostgreSQL's own SQL text for it (names as the
+/// catalog spells them: unquoted, lower case unless quoted), and `*` for a column star
+/// (`SELECT *`, `t.*`; not `count(*)` or a product).
+fn names_read(query: Option<&protobuf::Node>) -> Vec<String> {
+    let Some(query) = query.and_then(|q| q.node.as_ref()) else {
+        return Vec::new();
+    };
+    let Ok(sql) = crate::pg::deparse(query) else {
+        return Vec::new();
+    };
+    let Ok(tokens) = crate::pg::scan(&sql) else {
+        return Vec::new();
+    };
+    let texts: Vec<&str> = tokens
+        .iter()
+        .filter_map(|t| sql.get(t.start as usize..t.end as usize))
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        if *text == "*" {
+            let before = i.checked_sub(1).map(|j| texts[j].to_ascii_lowercase());
+            if matches!(before.as_deref(), Some("select" | "," | "." | "distinct" | "all")) {
+                names.push("*".to_string());
+            }
+        } else if let Some(quoted) = text.strip_prefix('"').and_then(|q| q.strip_suffix('"')) {
+            names.push(quoted.replace("\"\"", "\""));
+        } else if text.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+            names.push(text.to_lowercase());
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The last name of a qualified name list.
@@ -274,6 +312,52 @@ impl Schema {
         self.indexes
             .values()
             .filter(move |i| i.table.matches(table) && i.columns.iter().any(|c| c == column))
+    }
+
+    /// `reads` with a star replaced by the columns the tables it names have now: PostgreSQL
+    /// expands `*` when the view is created, so columns added later are not read. The star
+    /// stays when a table it names is not completely known.
+    fn expand_star(&self, mut reads: Vec<String>) -> Vec<String> {
+        if !reads.iter().any(|r| r == "*") {
+            return reads;
+        }
+        let tables: Vec<&Table> = reads
+            .iter()
+            .filter_map(|r| {
+                self.table(&TableName {
+                    schema: None,
+                    name: r.clone(),
+                })
+            })
+            .filter(|t| t.kind == RelationKind::Table || !t.reads.is_empty())
+            .collect();
+        if tables.is_empty() || tables.iter().any(|t| t.kind == RelationKind::Table && !t.complete) {
+            return reads;
+        }
+        let columns: Vec<String> = tables
+            .iter()
+            .flat_map(|t| t.columns.iter().map(|c| c.name.clone()).chain(t.reads.iter().cloned()))
+            .collect();
+        reads.retain(|r| r != "*");
+        reads.extend(columns);
+        reads.sort();
+        reads.dedup();
+        reads
+    }
+
+    /// The views and materialized views whose query mentions `table` and its `column` (or a
+    /// `*`): PostgreSQL refuses to change the type of a column a view uses, and dropping it
+    /// needs `CASCADE`, which drops the view.
+    pub fn views_reading<'a>(
+        &'a self,
+        table: &'a TableName,
+        column: &'a str,
+    ) -> impl Iterator<Item = &'a Table> + 'a {
+        self.tables.values().flatten().filter(move |v| {
+            v.kind != RelationKind::Table
+                && v.reads.iter().any(|r| *r == table.name)
+                && v.reads.iter().any(|r| r == column || r == "*")
+        })
     }
 
     /// The migration that created domain `name`, if the set did.
@@ -350,13 +434,19 @@ impl Schema {
                     } else {
                         RelationKind::Table
                     };
-                    self.add_table(self.new_table(name, kind, false));
+                    let mut table = self.new_table(name, kind, false);
+                    if kind == RelationKind::MaterializedView {
+                        table.reads = self.expand_star(names_read(s.query.as_deref()));
+                    }
+                    self.add_table(table);
                 }
             }
             NodeEnum::ViewStmt(s) => {
                 if let Some(rel) = &s.view {
                     let name = TableName::from_range_var(rel);
-                    self.add_table(self.new_table(name, RelationKind::View, false));
+                    let mut view = self.new_table(name, RelationKind::View, false);
+                    view.reads = self.expand_star(names_read(s.query.as_deref()));
+                    self.add_table(view);
                 }
             }
             NodeEnum::AlterTableStmt(s) => self.alter_table(s),
@@ -429,6 +519,7 @@ impl Schema {
             complete,
             columns: Vec::new(),
             constraints: Vec::new(),
+            reads: Vec::new(),
         }
     }
 
@@ -693,6 +784,11 @@ impl Schema {
                 self.remove_table_only(&old);
                 table.name.name = s.newname.clone();
                 let new = table.name.clone();
+                for view in self.tables.values_mut().flatten() {
+                    if view.reads.contains(&old.name) {
+                        view.reads.push(new.name.clone());
+                    }
+                }
                 for i in self.indexes.values_mut() {
                     if i.table.matches(&old) {
                         i.table = new.clone();
@@ -712,6 +808,12 @@ impl Schema {
                                 *c = s.newname.clone();
                             }
                         }
+                    }
+                }
+                // A view keeps reading the column under its new name.
+                for view in self.tables.values_mut().flatten() {
+                    if view.reads.contains(&name.name) && view.reads.contains(&s.subname) {
+                        view.reads.push(s.newname.clone());
                     }
                 }
             }

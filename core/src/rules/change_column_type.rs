@@ -107,6 +107,26 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
                 "add a new column with the new type, write to both and backfill it in batches, move reads to it, then \
                  drop `{column}` in a later release"
             );
+            let views: Vec<String> = ctx
+                .schema
+                .views_reading(table_name, column)
+                .map(|v| v.name.to_string())
+                .collect();
+            if !views.is_empty() {
+                let views = views.join("`, `");
+                return Some(Finding {
+                    offset,
+                    len,
+                    message: format!(
+                        "changing the type of column `{column}` of table `{table}` fails: view `{views}` reads it, and \
+                         PostgreSQL refuses to change the type of a column a view uses (SQLSTATE 0A000)"
+                    ),
+                    help: format!(
+                        "in this migration, drop the view first and create it again after the change: `DROP VIEW \
+                         {views};`, the `ALTER TABLE`, then `CREATE VIEW {views} AS ...;` as before"
+                    ),
+                });
+            }
             let Some(old) = old else {
                 return Some(Finding {
                     offset,
@@ -261,6 +281,46 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn a_column_a_view_reads_cannot_change_type_even_for_free() {
+        let before = format!(
+            "{BEFORE}\nCREATE VIEW titles AS SELECT c.id, upper(c.title) AS t FROM cases c;\n\
+             CREATE MATERIALIZED VIEW everything AS SELECT * FROM cases;"
+        );
+        let found = check_after(
+            &RULE,
+            &before,
+            "ALTER TABLE cases ALTER title TYPE varchar(200)",
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .1
+                .message
+                .contains("fails: view `everything`, `titles` reads it")
+                || found[0]
+                    .1
+                    .message
+                    .contains("fails: view `titles`, `everything` reads it"),
+            "{}",
+            found[0].1.message
+        );
+        // A column no view names is free (only the star view reads every column).
+        let only_titles = format!("{BEFORE}\nCREATE VIEW titles AS SELECT id, title FROM cases;");
+        assert!(
+            check_after(
+                &RULE,
+                &only_titles,
+                "ALTER TABLE cases ALTER body TYPE text"
+            )
+            .is_empty()
+        );
+        // Dropped earlier in the same migration, as the help says: free again.
+        let sql = "DROP VIEW titles;\nALTER TABLE cases ALTER title TYPE varchar(200);\n\
+                   CREATE VIEW titles AS SELECT id, title FROM cases;";
+        assert!(check_after(&RULE, &only_titles, sql).is_empty());
     }
 
     #[test]

@@ -49,7 +49,8 @@ CREATE TABLE billing.invoices (
 CREATE TABLE events (id bigint, happened_at timestamptz NOT NULL, payload jsonb) PARTITION BY RANGE (happened_at);
 CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE MATERIALIZED VIEW daily_orders AS SELECT date_trunc('day', placed_at) AS day, count(*) AS n FROM orders GROUP BY 1;
-CREATE VIEW active_users AS SELECT * FROM users WHERE seen_at > now() - interval '30 days';
+CREATE VIEW active_users AS SELECT id, tenant_id FROM users WHERE tenant_id IS NOT NULL;
 CREATE FUNCTION stable_region() RETURNS text STABLE LANGUAGE sql AS $$ SELECT 'eu' $$;
 CREATE FUNCTION next_ticket() RETURNS bigint LANGUAGE sql AS $$ SELECT 1::bigint $$;
 CREATE TABLE sessions (id uuid PRIMARY KEY, user_id bigint, expires_at timestamptz);
+CREATE VIEW all_sessions AS SELECT * FROM sessions;

@@ -84,7 +84,7 @@ DROP VIEW recent_orders;
 -- case: drop and create a view again to remove a column
 -- expect: ok
 DROP VIEW active_users;
-CREATE VIEW active_users AS SELECT id FROM users WHERE deleted_at IS NULL;
+CREATE VIEW active_users AS SELECT id FROM users WHERE tenant_id IS NOT NULL;
 
 -- case: drop and create a function again with a new return type
 -- expect: ok
@@ -93,7 +93,7 @@ CREATE FUNCTION next_ticket() RETURNS bigint LANGUAGE sql AS $$ SELECT 1::bigint
 
 -- case: replace a view in place
 -- expect: ok
-CREATE OR REPLACE VIEW active_users AS SELECT id, email FROM users WHERE deleted_at IS NULL;
+CREATE OR REPLACE VIEW active_users AS SELECT id, tenant_id FROM users WHERE tenant_id > 0;
 
 -- case: drop procedure, schema-qualified
 -- expect: drop-function

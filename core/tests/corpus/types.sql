@@ -160,3 +160,21 @@ ALTER TYPE address ALTER ATTRIBUTE zip TYPE text;
 CREATE UNIQUE INDEX CONCURRENTLY users_created_idx ON users (created_at, id);
 ALTER TABLE users ADD CONSTRAINT users_created_key UNIQUE USING INDEX users_created_idx;
 ALTER TABLE users ALTER COLUMN created_at TYPE timestamptz;
+
+-- case: a free widening of a column a view reads fails at run time
+-- expect: change-column-type
+ALTER TABLE users ALTER COLUMN tenant_id TYPE bigint, ALTER COLUMN email TYPE varchar(300);
+
+-- case: a column the materialized view reads, count(*) is not a star
+-- expect: change-column-type
+ALTER TABLE orders ALTER COLUMN placed_at TYPE timestamptz(3), ALTER COLUMN note TYPE varchar;
+
+-- case: a select-star view reads every column it had when created
+-- expect: change-column-type
+ALTER TABLE sessions ALTER COLUMN user_id TYPE numeric;
+
+-- case: drop the view, change the type, create the view again
+-- expect: ok
+DROP VIEW active_users;
+ALTER TABLE users ALTER COLUMN tenant_id TYPE bigint;
+CREATE VIEW active_users AS SELECT id, tenant_id FROM users WHERE tenant_id IS NOT NULL;
