@@ -108,6 +108,8 @@ pub struct Column {
     pub identity: bool,
     /// `GENERATED ALWAYS AS (...) STORED`.
     pub generated: bool,
+    /// The migration that added it (with its table, or by `ADD COLUMN`).
+    pub added_in: usize,
 }
 
 /// What kind of constraint.
@@ -234,7 +236,10 @@ fn names_read(query: Option<&protobuf::Node>) -> Vec<String> {
     for (i, text) in texts.iter().enumerate() {
         if *text == "*" {
             let before = i.checked_sub(1).map(|j| texts[j].to_ascii_lowercase());
-            if matches!(before.as_deref(), Some("select" | "," | "." | "distinct" | "all")) {
+            if matches!(
+                before.as_deref(),
+                Some("select" | "," | "." | "distinct" | "all")
+            ) {
                 names.push("*".to_string());
             }
         } else if let Some(quoted) = text.strip_prefix('"').and_then(|q| q.strip_suffix('"')) {
@@ -331,12 +336,21 @@ impl Schema {
             })
             .filter(|t| t.kind == RelationKind::Table || !t.reads.is_empty())
             .collect();
-        if tables.is_empty() || tables.iter().any(|t| t.kind == RelationKind::Table && !t.complete) {
+        if tables.is_empty()
+            || tables
+                .iter()
+                .any(|t| t.kind == RelationKind::Table && !t.complete)
+        {
             return reads;
         }
         let columns: Vec<String> = tables
             .iter()
-            .flat_map(|t| t.columns.iter().map(|c| c.name.clone()).chain(t.reads.iter().cloned()))
+            .flat_map(|t| {
+                t.columns
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .chain(t.reads.iter().cloned())
+            })
             .collect();
         reads.retain(|r| r != "*");
         reads.extend(columns);
@@ -574,6 +588,7 @@ impl Schema {
             has_default: c.raw_default.is_some() || serial,
             identity: !c.identity.is_empty() || serial,
             generated: !c.generated.is_empty(),
+            added_in: self.migration,
         };
         let mut inline = Vec::new();
         for n in &c.constraints {

@@ -277,6 +277,17 @@ impl Context<'_> {
             .any(|s| recreates(&s.node))
     }
 
+    /// Whether `column` of the statement's table was added earlier in the same migration:
+    /// the running release has never seen it.
+    pub fn column_is_new(&self, column: &str) -> bool {
+        self.class
+            .table
+            .as_ref()
+            .and_then(|t| self.schema.table(t))
+            .and_then(|t| t.column(column))
+            .is_some_and(|c| c.added_in == self.schema.migration())
+    }
+
     /// Whether the statement's own table was created earlier in the same migration.
     pub fn on_new_table(&self) -> bool {
         self.class.table.as_ref().is_some_and(|t| self.is_new(t))

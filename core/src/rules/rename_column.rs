@@ -27,7 +27,7 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
     if rename.rename_type != ObjectType::ObjectColumn as i32 || !on_table {
         return Vec::new();
     }
-    if ctx.on_new_table() {
+    if ctx.on_new_table() || ctx.column_is_new(&rename.subname) {
         return Vec::new();
     }
     let table = ctx.table();

@@ -58,7 +58,13 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
             } else {
                 String::new()
             };
-            let help = if skips_scan {
+            let help = if ctx.column_is_new(column) && ctx.config.at_least(11) {
+                format!(
+                    "`{column}` is added earlier in this migration: declare it there instead, `ADD COLUMN {column} \
+                     <type> NOT NULL DEFAULT <value>`, which needs no scan (the default fills every row without a \
+                     rewrite since PostgreSQL 11)"
+                )
+            } else if skips_scan {
                 format!(
                     "prove it with a constraint first: `ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS \
                      NOT NULL) NOT VALID;`, in a later migration `ALTER TABLE {table} VALIDATE CONSTRAINT {check};`, \
@@ -161,6 +167,22 @@ mod tests {
             ..Default::default()
         };
         assert!(check_after_with(&RULE, &pg12, before, sql).is_empty());
+    }
+
+    #[test]
+    fn a_column_added_in_the_same_migration_is_still_scanned_and_the_help_says_how_not_to() {
+        let before = "CREATE TABLE cases (id int);";
+        let sql = "ALTER TABLE cases ADD COLUMN flag boolean DEFAULT false;\nALTER TABLE cases ALTER COLUMN flag SET NOT NULL;";
+        let found = check_after(&RULE, before, sql);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .1
+                .help
+                .contains("`ADD COLUMN flag <type> NOT NULL DEFAULT <value>`"),
+            "{}",
+            found[0].1.help
+        );
     }
 
     #[test]
