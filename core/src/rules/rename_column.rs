@@ -48,8 +48,33 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::check;
+    use super::super::test_support::{check, check_after, codes_after};
     use super::*;
+
+    #[test]
+    fn new_tables_and_new_columns_are_exempt() {
+        let before = "CREATE TABLE cases (id int, title text);";
+        let sql = "CREATE TABLE tmp (a int);\nALTER TABLE tmp RENAME COLUMN a TO b;\n\
+                   ALTER TABLE cases ADD COLUMN draft text;\nALTER TABLE cases RENAME COLUMN draft TO subject;";
+        assert!(check_after(&RULE, before, sql).is_empty());
+        assert_eq!(
+            check_after(
+                &RULE,
+                before,
+                "ALTER TABLE cases RENAME COLUMN title TO subject;"
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn an_allow_comment_allows_it() {
+        let sql = "ALTER TABLE cases RENAME COLUMN title TO subject;";
+        assert_eq!(codes_after("", sql), ["rename-column"]);
+        let allowed = format!("-- pgshift:allow rename-column -- no release reads it yet\n{sql}");
+        assert!(codes_after("", &allowed).is_empty());
+    }
 
     #[test]
     fn flags_column_renames() {

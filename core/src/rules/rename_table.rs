@@ -46,8 +46,31 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::check;
+    use super::super::test_support::{check, check_after, codes_after};
     use super::*;
+
+    #[test]
+    fn a_table_created_in_the_same_migration_is_exempt() {
+        let sql = "CREATE TABLE tmp (a int);\nALTER TABLE tmp RENAME TO notes;";
+        assert!(check_after(&RULE, "", sql).is_empty());
+        assert_eq!(
+            check_after(
+                &RULE,
+                "CREATE TABLE tmp (a int);",
+                "ALTER TABLE tmp RENAME TO notes;"
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn an_allow_comment_allows_it() {
+        let sql = "ALTER TABLE notes RENAME TO case_notes;";
+        assert_eq!(codes_after("", sql), ["rename-table"]);
+        let allowed = format!("-- pgshift:allow rename-table -- a view keeps the old name\n{sql}");
+        assert!(codes_after("", &allowed).is_empty());
+    }
 
     #[test]
     fn flags_table_renames_only() {
