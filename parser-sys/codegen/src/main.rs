@@ -13,6 +13,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // SAFETY: single-threaded program; set before prost-build reads it.
     unsafe { std::env::set_var("PROTOC", protoc_bin_vendored::protoc_bin_path()?) };
     prost_build::Config::new()
+        // Every variant of a parse-tree node behind a Box: unboxed, the enum is as large as its
+        // largest variant (608 bytes), and every leaf of every tree pays for it.
+        .boxed(".pg_query.Node.node")
         .out_dir(&out)
         .compile_protos(&[proto_dir.join("pg_query.proto")], &[&proto_dir])?;
     let generated = std::fs::read_to_string(out.join("pg_query.rs"))?;
