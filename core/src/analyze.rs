@@ -492,9 +492,11 @@ fn check_file(
                 Some(r) if direction == Direction::Down && !r.category.checks_down_files() => {
                     format!("`{rule}` does not check down files")
                 }
-                _ if exempt => format!(
-                    "the statement acts on a table created earlier in this migration, which no rule checks"
-                ),
+                _ if exempt => {
+                    "the statement acts on a table created earlier in this migration, which no \
+                                rule checks"
+                        .to_string()
+                }
                 _ => format!("`{rule}` finds nothing in the statement below it"),
             },
             text,

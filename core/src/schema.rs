@@ -369,7 +369,7 @@ impl Schema {
     ) -> impl Iterator<Item = &'a Table> + 'a {
         self.tables.values().flatten().filter(move |v| {
             v.kind != RelationKind::Table
-                && v.reads.iter().any(|r| *r == table.name)
+                && v.reads.contains(&table.name)
                 && v.reads.iter().any(|r| r == column || r == "*")
         })
     }

@@ -35,10 +35,9 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
             _ => None,
         })
         .filter(|view| {
-            !ctx
-                .schema
+            ctx.schema
                 .table(view)
-                .is_some_and(|v| v.created_in == ctx.schema.migration())
+                .is_none_or(|v| v.created_in != ctx.schema.migration())
         })
         // `DROP VIEW v; CREATE VIEW v AS ...` is how a view changes what `CREATE OR REPLACE`
         // cannot (dropping or reordering columns): the view is there when the migration commits.
