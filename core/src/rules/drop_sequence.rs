@@ -18,19 +18,12 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context<'_>) -> Vec<Finding> {
-    let NodeEnum::DropStmt(drop) = &ctx.statement.node else {
+    let Some((_, sequences)) = ctx.dropped(&[ObjectType::ObjectSequence]) else {
         return Vec::new();
     };
-    if drop.remove_type != ObjectType::ObjectSequence as i32 {
-        return Vec::new();
-    }
     let (offset, len) = ctx.first_line();
-    drop.objects
-        .iter()
-        .filter_map(|n| match &n.node {
-            Some(NodeEnum::List(l)) => TableName::from_name_list(&l.items),
-            _ => None,
-        })
+    sequences
+        .into_iter()
         .filter(|seq| ctx.schema.sequence_created_in(&seq.name) != Some(ctx.schema.migration()))
         .filter(|seq| {
             !ctx.recreated_later(|node| {

@@ -1,10 +1,8 @@
 //! `drop-table`: `DROP TABLE` on a table the running release may still use.
 
-use crate::pg::NodeEnum;
 use crate::pg::protobuf::ObjectType;
 
 use super::{Category, Context, Finding, Rule};
-use crate::classify::TableName;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -18,19 +16,12 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context<'_>) -> Vec<Finding> {
-    let NodeEnum::DropStmt(drop) = &ctx.statement.node else {
+    let Some((_, tables)) = ctx.dropped(&[ObjectType::ObjectTable]) else {
         return Vec::new();
     };
-    if drop.remove_type != ObjectType::ObjectTable as i32 {
-        return Vec::new();
-    }
     let (offset, len) = ctx.first_line();
-    drop.objects
-        .iter()
-        .filter_map(|n| match &n.node {
-            Some(NodeEnum::List(l)) => TableName::from_name_list(&l.items),
-            _ => None,
-        })
+    tables
+        .into_iter()
         .filter(|table| !ctx.is_new(table))
         .map(|table| Finding {
             offset,

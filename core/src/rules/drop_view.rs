@@ -19,21 +19,18 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context<'_>) -> Vec<Finding> {
-    let NodeEnum::DropStmt(drop) = &ctx.statement.node else {
+    let Some((kind, views)) = ctx.dropped(&[ObjectType::ObjectView, ObjectType::ObjectMatview])
+    else {
         return Vec::new();
     };
-    let kind = match ObjectType::try_from(drop.remove_type) {
-        Ok(ObjectType::ObjectView) => "view",
-        Ok(ObjectType::ObjectMatview) => "materialized view",
-        _ => return Vec::new(),
+    let kind = if kind == ObjectType::ObjectView {
+        "view"
+    } else {
+        "materialized view"
     };
     let (offset, len) = ctx.first_line();
-    drop.objects
-        .iter()
-        .filter_map(|n| match &n.node {
-            Some(NodeEnum::List(l)) => TableName::from_name_list(&l.items),
-            _ => None,
-        })
+    views
+        .into_iter()
         .filter(|view| {
             ctx.schema
                 .table(view)

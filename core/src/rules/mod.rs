@@ -267,6 +267,26 @@ impl Context<'_> {
         self.created.iter().any(|c| c.matches(table))
     }
 
+    /// For a `DROP` of one of `kinds` (tables, views, sequences: objects named by a qualified
+    /// name): its kind and the names it drops, in order.
+    pub fn dropped(&self, kinds: &[ObjectType]) -> Option<(ObjectType, Vec<TableName>)> {
+        let NodeEnum::DropStmt(drop) = &self.statement.node else {
+            return None;
+        };
+        let kind = ObjectType::try_from(drop.remove_type)
+            .ok()
+            .filter(|k| kinds.contains(k))?;
+        let names = drop
+            .objects
+            .iter()
+            .filter_map(|n| match &n.node {
+                Some(NodeEnum::List(l)) => TableName::from_name_list(&l.items),
+                _ => None,
+            })
+            .collect();
+        Some((kind, names))
+    }
+
     /// Whether a later statement of the same file satisfies `recreates`: a view or function
     /// dropped and created again in one migration is replaced, not gone, once it commits.
     pub fn recreated_later(&self, recreates: impl Fn(&NodeEnum) -> bool) -> bool {
