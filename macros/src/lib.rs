@@ -155,7 +155,7 @@ fn expand(dir: &str, span: Span) -> TokenStream {
     }}
 }
 
-/// `include_str!` of a file: its text at run time, and a rebuild when it changes.
+/// `include_str!` of a file: what makes cargo rebuild when it changes.
 fn file_text(file: &AnalyzedFile, span: Span) -> Result<TokenStream, syn::Error> {
     let path = file.source.path.to_str().ok_or_else(|| {
         syn::Error::new(
