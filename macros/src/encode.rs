@@ -90,8 +90,10 @@ impl Section<'_> {
     /// the extra strings, appended when new. Searching only the statement and the extras keeps
     /// a 50,000-statement file linear.
     fn reference(&mut self, out: &mut Vec<u8>, within: (usize, usize), s: &str) {
-        let found = self.texts[within.0..within.1]
-            .find(s)
+        let found = self
+            .texts
+            .get(within.0..within.1)
+            .and_then(|t| t.find(s))
             .map(|i| within.0 + i)
             .or_else(|| {
                 self.texts[self.extra_start..]
@@ -163,8 +165,10 @@ fn script(
             flags |= CONCURRENT;
         }
         cursor = advance(text, cursor, s.start);
-        let column = text[cursor.2..s.start].chars().count() as u32 + 1;
-        let counted = (cursor.1, column) == (s.position.line, s.position.column);
+        let column = text
+            .get(cursor.2..s.start)
+            .map(|t| t.chars().count() as u32 + 1);
+        let counted = (cursor.1, column) == (s.position.line, Some(s.position.column));
         if !counted {
             flags |= POSITION;
         }
@@ -198,8 +202,8 @@ fn script(
     Ok(())
 }
 
-/// The literals for `migrations`, read from the folder `display_dir`. An error is a broken
-/// invariant of the analysis (a bug), never a problem of the user's files.
+/// The literals for `migrations`. An error is a broken invariant of the analysis (a bug),
+/// never a problem of the user's files.
 pub fn embed(migrations: &[AnalyzedMigration]) -> Result<Embedded, String> {
     let mut table = Vec::new();
     let mut texts = String::new();
@@ -267,4 +271,27 @@ pub fn embed(migrations: &[AnalyzedMigration]) -> Result<Embedded, String> {
         table.extend_from_slice(&body);
     }
     Ok(Embedded { table, texts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_are_leb128() {
+        let mut out = Vec::new();
+        for v in [0, 127, 128, 300, 202_501_010_001] {
+            uint(&mut out, v);
+        }
+        assert_eq!(&out[..5], [0, 127, 0x80, 1, 0xac]);
+        assert_eq!(out.len(), 1 + 1 + 2 + 2 + 6);
+    }
+
+    #[test]
+    fn lines_are_counted_forward() {
+        let text = "a;\r\n  é b;\n\nc";
+        let at_b = advance(text, (0, 1, 0), 9);
+        assert_eq!((at_b.1, &text[at_b.2..9]), (2, "  é "));
+        assert_eq!(advance(text, at_b, text.len() - 1).1, 4);
+    }
 }
