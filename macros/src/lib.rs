@@ -137,24 +137,37 @@ fn expand(dir: &str, span: Span) -> TokenStream {
     if analysis.has_errors() {
         return error_value(&tracked, combined_errors(&analysis, span));
     }
-    let mut texts = Vec::with_capacity(analysis.migrations.len() * 2);
+    // Cargo rebuilds when a file the build read changes: `include_str!` of every file, in a
+    // constant nothing uses, so rustc records the dependency without emitting the string
+    // again (the text is in the table below already).
+    let mut files = Vec::with_capacity(analysis.migrations.len() * 2);
     for m in &analysis.migrations {
         for file in [&m.up, &m.down] {
             match file_text(file, span) {
-                Ok(text) => texts.push(text),
+                Ok(text) => files.push(text),
                 Err(e) => return error_value(&tracked, e),
             }
         }
     }
-    let table = encode::table(&analysis.migrations);
+    let embedded = match encode::embed(&analysis.migrations) {
+        Ok(embedded) => embedded,
+        Err(e) => {
+            let message = format!(
+                "pgshift could not encode the migration set ({e}); this is a bug of pgshift, please report it"
+            );
+            return error_value(&tracked, syn::Error::new(span, message));
+        }
+    };
+    let table = proc_macro2::Literal::byte_string(&embedded.table);
+    let texts = proc_macro2::Literal::string(&embedded.texts);
     quote! {{
         #tracked
-        const TEXTS: &[&str] = &[#(#texts),*];
-        ::pgshift::__private::Migrations::__embedded(#table, TEXTS)
+        const _: &[&str] = &[#(#files),*];
+        ::pgshift::__private::Migrations::__embedded(#table, #texts)
     }}
 }
 
-/// `include_str!` of a file: its text at run time, and a rebuild when it changes.
+/// `include_str!` of a file: what makes cargo rebuild when it changes.
 fn file_text(file: &AnalyzedFile, span: Span) -> Result<TokenStream, syn::Error> {
     let path = file.source.path.to_str().ok_or_else(|| {
         syn::Error::new(

@@ -1,6 +1,8 @@
-//! Decoding the table `embed_migrations!()` emits: one string literal with everything about
-//! the set but the files' text (grammar in `macros/src/encode.rs`), decoded on first use.
-//! Strings borrow from the literal; only the statement lists are allocated.
+//! Decoding what `embed_migrations!()` emits: a byte table and one string of texts (grammar in
+//! `macros/src/encode.rs`), decoded on first use. SQL, ids, names and table names borrow from
+//! the texts; what the table leaves out is derived here without parsing SQL: version and name
+//! from the id, display paths from the folder and the id, byte checksums by hashing the text,
+//! line and column by counting from the statement's offset.
 //!
 //! The macro and this decoder are the same version of pgshift (the facade pins the macro
 //! crate exactly), so a table that does not decode is a bug of pgshift; it panics with a
@@ -12,9 +14,21 @@ use crate::migration::{
     EnumValueUse, Migration, Script, Statement, StatementKind, TransactionMode,
 };
 
+const MODE_TRANSACTIONAL: u8 = 0;
+const MODE_AUTOCOMMIT: u8 = 1;
+const MODE_CONCURRENTLY: u8 = 2;
+const TABLE_PREVIOUS: u8 = 1;
+const TABLE_REF: u8 = 2;
+const OBJECT: u8 = 4;
+const CONCURRENT: u8 = 8;
+const POSITION: u8 = 16;
+
 struct Reader {
-    table: &'static str,
+    table: &'static [u8],
+    texts: &'static str,
     at: usize,
+    /// Where the current migration's section starts in `texts`.
+    section: usize,
 }
 
 impl Reader {
@@ -26,118 +40,264 @@ impl Reader {
         )
     }
 
-    fn int(&mut self) -> i64 {
-        let rest = &self.table[self.at..];
-        let Some(end) = rest.find(',') else {
-            self.fail("an integer")
-        };
-        let value = rest[..end]
-            .parse()
-            .unwrap_or_else(|_| self.fail("an integer"));
-        self.at += end + 1;
-        value
-    }
-
-    fn str(&mut self) -> &'static str {
-        let rest = &self.table[self.at..];
-        let Some(colon) = rest.find(':') else {
-            self.fail("a string length")
-        };
-        let len: usize = rest[..colon]
-            .parse()
-            .unwrap_or_else(|_| self.fail("a string length"));
-        let start = self.at + colon + 1;
-        let Some(s) = self.table.get(start..start + len) else {
-            self.fail("a string")
-        };
-        self.at = start + len;
-        s
-    }
-
     fn byte(&mut self) -> u8 {
-        let Some(&b) = self.table.as_bytes().get(self.at) else {
-            self.fail("a marker")
+        let Some(&b) = self.table.get(self.at) else {
+            self.fail("a byte")
         };
         self.at += 1;
         b
     }
 
-    fn opt(&mut self) -> Option<Cow<'static, str>> {
-        match self.byte() {
-            b'-' => None,
-            b'+' => Some(Cow::Borrowed(self.str())),
-            _ => self.fail("an optional string"),
+    fn uint(&mut self) -> u64 {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte();
+            value |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return value;
+            }
         }
+        self.fail("an integer")
     }
 
-    fn script(&mut self, text: &'static str) -> Script {
-        let path = self.str();
-        let checksum = self.str();
-        let tokens_checksum = self.str();
-        let n = self.int() as usize;
+    fn usize(&mut self) -> usize {
+        usize::try_from(self.uint()).unwrap_or_else(|_| self.fail("a length"))
+    }
+
+    fn u32(&mut self) -> u32 {
+        u32::try_from(self.uint()).unwrap_or_else(|_| self.fail("an offset"))
+    }
+
+    /// `texts[start..start + len]`.
+    fn text(&self, start: usize, len: usize) -> &'static str {
+        let texts = self.texts;
+        start
+            .checked_add(len)
+            .and_then(|end| texts.get(start..end))
+            .unwrap_or_else(|| self.fail("a text"))
+    }
+
+    /// A string of the current section.
+    fn reference(&mut self) -> &'static str {
+        let offset = self.usize();
+        let len = self.usize();
+        self.text(self.section + offset, len)
+    }
+
+    /// The raw checksum as lowercase hex.
+    fn checksum(&mut self) -> String {
+        let Some(bytes) = self.table.get(self.at..self.at + 32) else {
+            self.fail("a checksum")
+        };
+        self.at += 32;
+        hex(bytes)
+    }
+
+    fn script(
+        &mut self,
+        path: String,
+        text: &'static str,
+        tokens_checksum: String,
+        previous_table: &mut Option<&'static str>,
+    ) -> Script {
+        let n = self.usize();
         let mut statements = Vec::with_capacity(n);
+        let mut previous_end = 0usize;
+        let mut lines = Lines::default();
         for _ in 0..n {
-            let start = self.int() as u32;
-            let end = self.int() as u32;
-            let line = self.int() as u32;
-            let column = self.int() as u32;
-            let kind = StatementKind::from_name(self.str()).unwrap_or(StatementKind::Other);
-            let transaction = match self.byte() {
-                b'T' => TransactionMode::Transactional,
-                b'A' => TransactionMode::Autocommit,
-                b'C' => TransactionMode::Concurrently {
-                    transactional_sql: Cow::Borrowed(self.str()),
+            let head = self.byte();
+            let flags = self.byte();
+            let start = previous_end + self.usize();
+            let end = start + self.usize();
+            if end > text.len() {
+                self.fail("a statement's offsets")
+            }
+            previous_end = end;
+            let (line, column) = if flags & POSITION != 0 {
+                (self.u32(), self.u32())
+            } else {
+                lines.position(text, start)
+            };
+            let kind = StatementKind::ALL
+                .get(usize::from(head >> 2))
+                .copied()
+                .unwrap_or_else(|| self.fail("a statement kind"));
+            let transaction = match head & 3 {
+                MODE_TRANSACTIONAL => TransactionMode::Transactional,
+                MODE_AUTOCOMMIT => TransactionMode::Autocommit,
+                MODE_CONCURRENTLY => TransactionMode::Concurrently {
+                    transactional_sql: Cow::Borrowed(self.reference()),
                 },
                 _ => self.fail("a transaction mode"),
             };
-            let mut s = Statement::__new(
-                start,
-                end,
+            let table = match flags & 3 {
+                0 => None,
+                TABLE_PREVIOUS => match previous_table {
+                    Some(t) => Some(*t),
+                    None => self.fail("a previous table"),
+                },
+                TABLE_REF => Some(self.reference()),
+                _ => self.fail("a table marker"),
+            };
+            if table.is_some() {
+                *previous_table = table;
+            }
+            let object = (flags & OBJECT != 0).then(|| self.reference());
+            let concurrent_sql = (flags & CONCURRENT != 0).then(|| self.reference());
+            statements.push(Statement::__new(
+                start as u32,
+                end as u32,
                 line,
                 column,
                 kind,
                 transaction,
-                None,
-                None,
-                None,
-            );
-            s.table = self.opt();
-            s.object = self.opt();
-            s.concurrent_sql = self.opt();
-            statements.push(s);
+                table,
+                object,
+                concurrent_sql,
+            ));
         }
-        let mut script = Script::__new(path, text, checksum, tokens_checksum, &[]);
-        script.statements = Cow::Owned(statements);
-        script
+        Script {
+            path: Cow::Owned(path),
+            sql: Cow::Borrowed(text),
+            checksum: Cow::Owned(checksum(text)),
+            tokens_checksum: Cow::Owned(tokens_checksum),
+            statements: Cow::Owned(statements),
+        }
     }
 }
 
-/// The migrations of a table and the texts of their files (up, down, up, down, ...).
-pub(crate) fn decode(table: &'static str, texts: &'static [&'static str]) -> Vec<Migration> {
-    let mut r = Reader { table, at: 0 };
-    let mut out = Vec::with_capacity(texts.len() / 2);
-    let mut texts = texts.iter();
+/// Counts lines forward through a text, as `pgshift-core`'s line index numbers them (1-based
+/// line, column in characters).
+#[derive(Default)]
+struct Lines {
+    at: usize,
+    line: u32,
+    line_start: usize,
+}
+
+impl Lines {
+    fn position(&mut self, text: &str, offset: usize) -> (u32, u32) {
+        let bytes = text.as_bytes();
+        for (i, &b) in bytes[self.at..offset].iter().enumerate() {
+            if b == b'\n' {
+                self.line += 1;
+                self.line_start = self.at + i + 1;
+            }
+        }
+        self.at = offset;
+        let column = text
+            .get(self.line_start..offset)
+            .map_or(0, |s| s.chars().count());
+        (self.line + 1, column as u32 + 1)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
+}
+
+/// SHA-256 of a file's text with `\r\n` normalised to `\n`, lowercase hex: the same as
+/// `pgshift_core::checksum`, which the loader uses (tests/embedding.rs compares them).
+fn checksum(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut rest = text.as_bytes();
+    while let Some(i) = rest.windows(2).position(|w| w == b"\r\n") {
+        hasher.update(&rest[..i]);
+        hasher.update(b"\n");
+        rest = &rest[i + 2..];
+    }
+    hasher.update(rest);
+    hex(&hasher.finalize())
+}
+
+/// The migrations of a table and its texts.
+pub(crate) fn decode(table: &'static [u8], texts: &'static str) -> Vec<Migration> {
+    let mut r = Reader {
+        table,
+        texts,
+        at: 0,
+        section: 0,
+    };
+    let folder_len = r.usize();
+    let folder = r.text(0, folder_len);
+    let mut next = folder_len;
+    let mut out = Vec::new();
     while r.at < table.len() {
-        let version = r.int();
-        let name = r.str();
-        let id = r.str();
-        let n = r.int() as usize;
-        let uses: Vec<EnumValueUse> = (0..n)
+        r.section = next;
+        let up_len = r.usize();
+        let down_len = r.usize();
+        let id_len = r.usize();
+        let extra_len = r.usize();
+        let up_text = r.text(next, up_len);
+        let down_text = r.text(next + up_len, down_len);
+        let id = r.text(next + up_len + down_len, id_len);
+        next += up_len + down_len + id_len + extra_len;
+        let Some((version_text, name)) = id.split_once('_') else {
+            r.fail("an id")
+        };
+        let version = version_text
+            .parse::<i64>()
+            .unwrap_or_else(|_| r.fail("a version"));
+        let up_tokens = r.checksum();
+        let down_tokens = r.checksum();
+        let uses = r.usize();
+        let uses: Vec<EnumValueUse> = (0..uses)
             .map(|_| EnumValueUse {
-                added_in: r.int(),
-                value: Cow::Borrowed(r.str()),
+                added_in: i64::try_from(r.uint()).unwrap_or_else(|_| r.fail("a version")),
+                value: Cow::Borrowed(r.reference()),
             })
             .collect();
-        let (Some(up), Some(down)) = (texts.next(), texts.next()) else {
-            r.fail("the files' texts")
-        };
-        let up = r.script(up);
-        let down = r.script(down);
+        let mut previous_table = None;
+        let up = r.script(
+            format!("{folder}{id}.up.sql"),
+            up_text,
+            up_tokens,
+            &mut previous_table,
+        );
+        let down = r.script(
+            format!("{folder}{id}.down.sql"),
+            down_text,
+            down_tokens,
+            &mut previous_table,
+        );
         let mut m = Migration::__new(version, name, id, up, down, &[]);
         if !uses.is_empty() {
             m.enum_value_uses = Cow::Owned(uses);
         }
         out.push(m);
     }
+    if next != texts.len() {
+        r.fail("the end of the texts")
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_count_like_the_analysis() {
+        let text = "a;\n  é b;\n\nc";
+        let mut lines = Lines::default();
+        assert_eq!(lines.position(text, 0), (1, 1));
+        assert_eq!(lines.position(text, 8), (2, 5));
+        assert_eq!(lines.position(text, text.len() - 1), (4, 1));
+    }
+
+    #[test]
+    fn checksum_normalises_crlf() {
+        assert_eq!(checksum("a\r\nb"), checksum("a\nb"));
+        assert_eq!(
+            checksum(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
 }

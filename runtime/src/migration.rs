@@ -416,9 +416,9 @@ impl fmt::Display for Migration {
 #[derive(Clone)]
 pub struct Migrations {
     list: Cow<'static, [Migration]>,
-    /// What `embed_migrations!()` emitted: the table and the files' texts, decoded into
-    /// `decoded` on first use.
-    embedded: Option<(&'static str, &'static [&'static str])>,
+    /// What `embed_migrations!()` emitted: the table and the texts, decoded into `decoded` on
+    /// first use.
+    embedded: Option<(&'static [u8], &'static str)>,
     decoded: std::sync::OnceLock<Vec<Migration>>,
 }
 
@@ -433,7 +433,7 @@ impl Migrations {
     }
 
     #[doc(hidden)]
-    pub const fn __embedded(table: &'static str, texts: &'static [&'static str]) -> Self {
+    pub const fn __embedded(table: &'static [u8], texts: &'static str) -> Self {
         Migrations {
             list: Cow::Borrowed(&[]),
             embedded: Some((table, texts)),

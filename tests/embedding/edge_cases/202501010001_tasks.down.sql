@@ -1,0 +1,2 @@
+DROP TABLE "tâches";
+DROP TYPE state;

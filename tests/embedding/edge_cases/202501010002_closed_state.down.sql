@@ -1,0 +1,2 @@
+-- PostgreSQL cannot drop an enum value.
+SELECT 1;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY tasks_id_idx;

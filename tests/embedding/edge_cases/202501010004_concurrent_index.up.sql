@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY tasks_id_idx ON "tâches" (id);
