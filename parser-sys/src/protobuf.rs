@@ -44,9 +44,7 @@ pub mod node {
         #[prost(message, tag = "9")]
         WindowFunc(::prost::alloc::boxed::Box<super::WindowFunc>),
         #[prost(message, tag = "10")]
-        WindowFuncRunCondition(
-            ::prost::alloc::boxed::Box<super::WindowFuncRunCondition>,
-        ),
+        WindowFuncRunCondition(::prost::alloc::boxed::Box<super::WindowFuncRunCondition>),
         #[prost(message, tag = "11")]
         MergeSupportFunc(::prost::alloc::boxed::Box<super::MergeSupportFunc>),
         #[prost(message, tag = "12")]
@@ -284,9 +282,7 @@ pub mod node {
         #[prost(message, tag = "128")]
         JsonArrayConstructor(::prost::alloc::boxed::Box<super::JsonArrayConstructor>),
         #[prost(message, tag = "129")]
-        JsonArrayQueryConstructor(
-            ::prost::alloc::boxed::Box<super::JsonArrayQueryConstructor>,
-        ),
+        JsonArrayQueryConstructor(::prost::alloc::boxed::Box<super::JsonArrayQueryConstructor>),
         #[prost(message, tag = "130")]
         JsonAggConstructor(::prost::alloc::boxed::Box<super::JsonAggConstructor>),
         #[prost(message, tag = "131")]
@@ -334,9 +330,7 @@ pub mod node {
         #[prost(message, tag = "152")]
         GrantRoleStmt(::prost::alloc::boxed::Box<super::GrantRoleStmt>),
         #[prost(message, tag = "153")]
-        AlterDefaultPrivilegesStmt(
-            ::prost::alloc::boxed::Box<super::AlterDefaultPrivilegesStmt>,
-        ),
+        AlterDefaultPrivilegesStmt(::prost::alloc::boxed::Box<super::AlterDefaultPrivilegesStmt>),
         #[prost(message, tag = "154")]
         CopyStmt(::prost::alloc::boxed::Box<super::CopyStmt>),
         #[prost(message, tag = "155")]
@@ -352,9 +346,7 @@ pub mod node {
         #[prost(message, tag = "160")]
         DropTableSpaceStmt(::prost::alloc::boxed::Box<super::DropTableSpaceStmt>),
         #[prost(message, tag = "161")]
-        AlterTableSpaceOptionsStmt(
-            ::prost::alloc::boxed::Box<super::AlterTableSpaceOptionsStmt>,
-        ),
+        AlterTableSpaceOptionsStmt(::prost::alloc::boxed::Box<super::AlterTableSpaceOptionsStmt>),
         #[prost(message, tag = "162")]
         AlterTableMoveAllStmt(::prost::alloc::boxed::Box<super::AlterTableMoveAllStmt>),
         #[prost(message, tag = "163")]
@@ -362,25 +354,17 @@ pub mod node {
         #[prost(message, tag = "164")]
         AlterExtensionStmt(::prost::alloc::boxed::Box<super::AlterExtensionStmt>),
         #[prost(message, tag = "165")]
-        AlterExtensionContentsStmt(
-            ::prost::alloc::boxed::Box<super::AlterExtensionContentsStmt>,
-        ),
+        AlterExtensionContentsStmt(::prost::alloc::boxed::Box<super::AlterExtensionContentsStmt>),
         #[prost(message, tag = "166")]
         CreateFdwStmt(::prost::alloc::boxed::Box<super::CreateFdwStmt>),
         #[prost(message, tag = "167")]
         AlterFdwStmt(::prost::alloc::boxed::Box<super::AlterFdwStmt>),
         #[prost(message, tag = "168")]
-        CreateForeignServerStmt(
-            ::prost::alloc::boxed::Box<super::CreateForeignServerStmt>,
-        ),
+        CreateForeignServerStmt(::prost::alloc::boxed::Box<super::CreateForeignServerStmt>),
         #[prost(message, tag = "169")]
-        AlterForeignServerStmt(
-            ::prost::alloc::boxed::Box<super::AlterForeignServerStmt>,
-        ),
+        AlterForeignServerStmt(::prost::alloc::boxed::Box<super::AlterForeignServerStmt>),
         #[prost(message, tag = "170")]
-        CreateForeignTableStmt(
-            ::prost::alloc::boxed::Box<super::CreateForeignTableStmt>,
-        ),
+        CreateForeignTableStmt(::prost::alloc::boxed::Box<super::CreateForeignTableStmt>),
         #[prost(message, tag = "171")]
         CreateUserMappingStmt(::prost::alloc::boxed::Box<super::CreateUserMappingStmt>),
         #[prost(message, tag = "172")]
@@ -388,9 +372,7 @@ pub mod node {
         #[prost(message, tag = "173")]
         DropUserMappingStmt(::prost::alloc::boxed::Box<super::DropUserMappingStmt>),
         #[prost(message, tag = "174")]
-        ImportForeignSchemaStmt(
-            ::prost::alloc::boxed::Box<super::ImportForeignSchemaStmt>,
-        ),
+        ImportForeignSchemaStmt(::prost::alloc::boxed::Box<super::ImportForeignSchemaStmt>),
         #[prost(message, tag = "175")]
         CreatePolicyStmt(::prost::alloc::boxed::Box<super::CreatePolicyStmt>),
         #[prost(message, tag = "176")]
@@ -468,9 +450,7 @@ pub mod node {
         #[prost(message, tag = "212")]
         RenameStmt(::prost::alloc::boxed::Box<super::RenameStmt>),
         #[prost(message, tag = "213")]
-        AlterObjectDependsStmt(
-            ::prost::alloc::boxed::Box<super::AlterObjectDependsStmt>,
-        ),
+        AlterObjectDependsStmt(::prost::alloc::boxed::Box<super::AlterObjectDependsStmt>),
         #[prost(message, tag = "214")]
         AlterObjectSchemaStmt(::prost::alloc::boxed::Box<super::AlterObjectSchemaStmt>),
         #[prost(message, tag = "215")]
@@ -556,9 +536,7 @@ pub mod node {
         #[prost(message, tag = "254")]
         AlterTsdictionaryStmt(::prost::alloc::boxed::Box<super::AlterTsDictionaryStmt>),
         #[prost(message, tag = "255")]
-        AlterTsconfigurationStmt(
-            ::prost::alloc::boxed::Box<super::AlterTsConfigurationStmt>,
-        ),
+        AlterTsconfigurationStmt(::prost::alloc::boxed::Box<super::AlterTsConfigurationStmt>),
         #[prost(message, tag = "256")]
         PublicationTable(::prost::alloc::boxed::Box<super::PublicationTable>),
         #[prost(message, tag = "257")]
@@ -568,9 +546,7 @@ pub mod node {
         #[prost(message, tag = "259")]
         AlterPublicationStmt(::prost::alloc::boxed::Box<super::AlterPublicationStmt>),
         #[prost(message, tag = "260")]
-        CreateSubscriptionStmt(
-            ::prost::alloc::boxed::Box<super::CreateSubscriptionStmt>,
-        ),
+        CreateSubscriptionStmt(::prost::alloc::boxed::Box<super::CreateSubscriptionStmt>),
         #[prost(message, tag = "261")]
         AlterSubscriptionStmt(::prost::alloc::boxed::Box<super::AlterSubscriptionStmt>),
         #[prost(message, tag = "262")]
@@ -2219,9 +2195,7 @@ pub struct RangeTblEntry {
     #[prost(uint32, tag = "8")]
     pub perminfoindex: u32,
     #[prost(message, optional, boxed, tag = "9")]
-    pub tablesample: ::core::option::Option<
-        ::prost::alloc::boxed::Box<TableSampleClause>,
-    >,
+    pub tablesample: ::core::option::Option<::prost::alloc::boxed::Box<TableSampleClause>>,
     #[prost(message, optional, boxed, tag = "10")]
     pub subquery: ::core::option::Option<::prost::alloc::boxed::Box<Query>>,
     #[prost(bool, tag = "11")]
@@ -2712,9 +2686,7 @@ pub struct JsonAggConstructor {
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct JsonObjectAgg {
     #[prost(message, optional, boxed, tag = "1")]
-    pub constructor: ::core::option::Option<
-        ::prost::alloc::boxed::Box<JsonAggConstructor>,
-    >,
+    pub constructor: ::core::option::Option<::prost::alloc::boxed::Box<JsonAggConstructor>>,
     #[prost(message, optional, boxed, tag = "2")]
     pub arg: ::core::option::Option<::prost::alloc::boxed::Box<JsonKeyValue>>,
     #[prost(bool, tag = "3")]
@@ -2725,9 +2697,7 @@ pub struct JsonObjectAgg {
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct JsonArrayAgg {
     #[prost(message, optional, boxed, tag = "1")]
-    pub constructor: ::core::option::Option<
-        ::prost::alloc::boxed::Box<JsonAggConstructor>,
-    >,
+    pub constructor: ::core::option::Option<::prost::alloc::boxed::Box<JsonAggConstructor>>,
     #[prost(message, optional, boxed, tag = "2")]
     pub arg: ::core::option::Option<::prost::alloc::boxed::Box<JsonValueExpr>>,
     #[prost(bool, tag = "3")]
@@ -2751,9 +2721,7 @@ pub struct InsertStmt {
     #[prost(message, optional, boxed, tag = "3")]
     pub select_stmt: ::core::option::Option<::prost::alloc::boxed::Box<Node>>,
     #[prost(message, optional, boxed, tag = "4")]
-    pub on_conflict_clause: ::core::option::Option<
-        ::prost::alloc::boxed::Box<OnConflictClause>,
-    >,
+    pub on_conflict_clause: ::core::option::Option<::prost::alloc::boxed::Box<OnConflictClause>>,
     #[prost(message, optional, tag = "5")]
     pub returning_clause: ::core::option::Option<ReturningClause>,
     #[prost(message, optional, tag = "6")]
@@ -4311,10 +4279,8 @@ pub struct SummaryResult {
     pub tables: ::prost::alloc::vec::Vec<summary_result::Table>,
     /// The value here is the table name (i.e. schema.table or just table).
     #[prost(map = "string, string", tag = "2")]
-    pub aliases: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ::prost::alloc::string::String,
-    >,
+    pub aliases:
+        ::std::collections::HashMap<::prost::alloc::string::String, ::prost::alloc::string::String>,
     #[prost(string, repeated, tag = "3")]
     pub cte_names: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
     #[prost(message, repeated, tag = "4")]
@@ -4363,17 +4329,7 @@ pub mod summary_result {
         #[prost(string, tag = "3")]
         pub column: ::prost::alloc::string::String,
     }
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        PartialOrd,
-        Ord,
-        ::prost::Enumeration
-    )]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
     #[repr(i32)]
     pub enum Context {
         None = 0,
@@ -5989,13 +5945,9 @@ impl AlterTsConfigType {
         match self {
             Self::AlterTsconfigTypeUndefined => "ALTER_TSCONFIG_TYPE_UNDEFINED",
             Self::AlterTsconfigAddMapping => "ALTER_TSCONFIG_ADD_MAPPING",
-            Self::AlterTsconfigAlterMappingForToken => {
-                "ALTER_TSCONFIG_ALTER_MAPPING_FOR_TOKEN"
-            }
+            Self::AlterTsconfigAlterMappingForToken => "ALTER_TSCONFIG_ALTER_MAPPING_FOR_TOKEN",
             Self::AlterTsconfigReplaceDict => "ALTER_TSCONFIG_REPLACE_DICT",
-            Self::AlterTsconfigReplaceDictForToken => {
-                "ALTER_TSCONFIG_REPLACE_DICT_FOR_TOKEN"
-            }
+            Self::AlterTsconfigReplaceDictForToken => "ALTER_TSCONFIG_REPLACE_DICT_FOR_TOKEN",
             Self::AlterTsconfigDropMapping => "ALTER_TSCONFIG_DROP_MAPPING",
         }
     }
@@ -6008,9 +5960,7 @@ impl AlterTsConfigType {
                 Some(Self::AlterTsconfigAlterMappingForToken)
             }
             "ALTER_TSCONFIG_REPLACE_DICT" => Some(Self::AlterTsconfigReplaceDict),
-            "ALTER_TSCONFIG_REPLACE_DICT_FOR_TOKEN" => {
-                Some(Self::AlterTsconfigReplaceDictForToken)
-            }
+            "ALTER_TSCONFIG_REPLACE_DICT_FOR_TOKEN" => Some(Self::AlterTsconfigReplaceDictForToken),
             "ALTER_TSCONFIG_DROP_MAPPING" => Some(Self::AlterTsconfigDropMapping),
             _ => None,
         }
@@ -6035,9 +5985,7 @@ impl PublicationObjSpecType {
             Self::Undefined => "PUBLICATION_OBJ_SPEC_TYPE_UNDEFINED",
             Self::PublicationobjTable => "PUBLICATIONOBJ_TABLE",
             Self::PublicationobjTablesInSchema => "PUBLICATIONOBJ_TABLES_IN_SCHEMA",
-            Self::PublicationobjTablesInCurSchema => {
-                "PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA"
-            }
+            Self::PublicationobjTablesInCurSchema => "PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA",
             Self::PublicationobjContinuation => "PUBLICATIONOBJ_CONTINUATION",
         }
     }
@@ -6047,9 +5995,7 @@ impl PublicationObjSpecType {
             "PUBLICATION_OBJ_SPEC_TYPE_UNDEFINED" => Some(Self::Undefined),
             "PUBLICATIONOBJ_TABLE" => Some(Self::PublicationobjTable),
             "PUBLICATIONOBJ_TABLES_IN_SCHEMA" => Some(Self::PublicationobjTablesInSchema),
-            "PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA" => {
-                Some(Self::PublicationobjTablesInCurSchema)
-            }
+            "PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA" => Some(Self::PublicationobjTablesInCurSchema),
             "PUBLICATIONOBJ_CONTINUATION" => Some(Self::PublicationobjContinuation),
             _ => None,
         }
@@ -6112,9 +6058,7 @@ impl AlterSubscriptionType {
             Self::AlterSubscriptionConnection => "ALTER_SUBSCRIPTION_CONNECTION",
             Self::AlterSubscriptionSetPublication => "ALTER_SUBSCRIPTION_SET_PUBLICATION",
             Self::AlterSubscriptionAddPublication => "ALTER_SUBSCRIPTION_ADD_PUBLICATION",
-            Self::AlterSubscriptionDropPublication => {
-                "ALTER_SUBSCRIPTION_DROP_PUBLICATION"
-            }
+            Self::AlterSubscriptionDropPublication => "ALTER_SUBSCRIPTION_DROP_PUBLICATION",
             Self::AlterSubscriptionRefresh => "ALTER_SUBSCRIPTION_REFRESH",
             Self::AlterSubscriptionEnabled => "ALTER_SUBSCRIPTION_ENABLED",
             Self::AlterSubscriptionSkip => "ALTER_SUBSCRIPTION_SKIP",
@@ -6126,15 +6070,9 @@ impl AlterSubscriptionType {
             "ALTER_SUBSCRIPTION_TYPE_UNDEFINED" => Some(Self::Undefined),
             "ALTER_SUBSCRIPTION_OPTIONS" => Some(Self::AlterSubscriptionOptions),
             "ALTER_SUBSCRIPTION_CONNECTION" => Some(Self::AlterSubscriptionConnection),
-            "ALTER_SUBSCRIPTION_SET_PUBLICATION" => {
-                Some(Self::AlterSubscriptionSetPublication)
-            }
-            "ALTER_SUBSCRIPTION_ADD_PUBLICATION" => {
-                Some(Self::AlterSubscriptionAddPublication)
-            }
-            "ALTER_SUBSCRIPTION_DROP_PUBLICATION" => {
-                Some(Self::AlterSubscriptionDropPublication)
-            }
+            "ALTER_SUBSCRIPTION_SET_PUBLICATION" => Some(Self::AlterSubscriptionSetPublication),
+            "ALTER_SUBSCRIPTION_ADD_PUBLICATION" => Some(Self::AlterSubscriptionAddPublication),
+            "ALTER_SUBSCRIPTION_DROP_PUBLICATION" => Some(Self::AlterSubscriptionDropPublication),
             "ALTER_SUBSCRIPTION_REFRESH" => Some(Self::AlterSubscriptionRefresh),
             "ALTER_SUBSCRIPTION_ENABLED" => Some(Self::AlterSubscriptionEnabled),
             "ALTER_SUBSCRIPTION_SKIP" => Some(Self::AlterSubscriptionSkip),
