@@ -35,4 +35,6 @@ printf '%s' "${version:?no VERSION in $src/Makefile}" > "$dest/VERSION"
 echo "vendored libpg_query $version ($(sed -n 's/^PG_VERSION = //p' "$src/Makefile"))"
 
 cargo run --quiet --manifest-path "$here/codegen/Cargo.toml"
+# prost-build lays the file out with prettyplease; the workspace checks rustfmt's layout.
+rustfmt --edition 2024 "$here/src/protobuf.rs"
 echo "now compare libpg_query/pg_query.h with src/ffi.rs and run: cargo test -p pgshift-parser-sys"
