@@ -30,6 +30,10 @@ cp "$src"/pg_query.h "$src"/pg_query_scan_tokens.h "$src"/postgres_deparse.h "$d
 cp "$src"/protobuf/pg_query.proto "$src"/protobuf/pg_query.upb.h \
    "$src"/protobuf/pg_query.upb_minitable.c "$src"/protobuf/pg_query.upb_minitable.h "$dest/protobuf/"
 [ -f "$src/LICENSE" ] && cp "$src/LICENSE" "$dest/LICENSES/libpg_query-BSD-3-Clause"
+# pgshift's own changes to the vendored code, each explained at its top.
+for patch in "$here"/patches/*.patch; do
+  patch -d "$dest" -p1 --forward --quiet < "$patch" || { echo "error: $patch no longer applies; port it by hand" >&2; exit 1; }
+done
 version="$(sed -n 's/^VERSION = //p' "$src/Makefile")"
 printf '%s' "${version:?no VERSION in $src/Makefile}" > "$dest/VERSION"
 echo "vendored libpg_query $version ($(sed -n 's/^PG_VERSION = //p' "$src/Makefile"))"

@@ -10262,6 +10262,29 @@ static char* encode_exts(char* ptr, upb_encstate* e, const upb_MiniTable* m,
   return ptr;
 }
 
+/* pgshift: whether every field of `m` is a member of one oneof (they share the oneof's case
+ * offset, which upb keeps, negated, in `presence`). O(1) for every message type whose first
+ * and last fields are not in the same oneof; the full check runs once per thread for the
+ * others, and a yes is remembered. */
+static bool UPB_PRIVATE(pgshift_is_one_oneof)(const upb_MiniTable* m) {
+  uint16_t count = m->UPB_PRIVATE(field_count);
+  const upb_MiniTableField* fields = m->UPB_PRIVATE(fields);
+  if (count <= 8 || fields[0].presence >= 0 ||
+      fields[count - 1].presence != fields[0].presence) {
+    return false;
+  }
+  static _Thread_local const upb_MiniTable* yes[4];
+  static _Thread_local int known;
+  for (int i = 0; i < known; i++) {
+    if (yes[i] == m) return true;
+  }
+  for (uint16_t i = 1; i < count; i++) {
+    if (fields[i].presence != fields[0].presence) return false;
+  }
+  if (known < 4) yes[known++] = m;
+  return true;
+}
+
 char* encode_message(char* ptr, upb_encstate* e, const upb_Message* msg,
                      const upb_MiniTable* m, size_t* size) {
   size_t pre_len = upb_BackAlloc_Size(&e->alloc, ptr);
@@ -10300,6 +10323,16 @@ char* encode_message(char* ptr, upb_encstate* e, const upb_Message* msg,
     const upb_MiniTableField* f =
         &m->UPB_PRIVATE(fields)[m->UPB_PRIVATE(field_count)];
     const upb_MiniTableField* first = &m->UPB_PRIVATE(fields)[0];
+    /* pgshift: a message whose every field is in one oneof (pg_query's Node, 270 fields)
+     * encodes its set field directly instead of asking each field whether it is the set
+     * one. See parser-sys/patches/upb-encode-oneof.patch. */
+    if (UPB_PRIVATE(pgshift_is_one_oneof)(m)) {
+      uint32_t number = UPB_PRIVATE(_upb_Message_GetOneofCase)(msg, first);
+      const upb_MiniTableField* set =
+          number ? upb_MiniTable_FindFieldByNumber(m, number) : NULL;
+      if (set) ptr = encode_field(ptr, e, msg, set);
+      f = first;
+    }
     while (f != first) {
       f--;
       if (encode_shouldencode(msg, f)) {
