@@ -4,7 +4,8 @@ use std::path::Path;
 
 use crate::allow;
 use crate::classify::{
-    Classification, StatementKind, TableName, TransactionMode, classify, is_transaction_control,
+    Classification, StatementKind, TableName, TransactionMode, classify_without_concurrent_form,
+    is_transaction_control,
 };
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Position, Severity};
@@ -382,15 +383,15 @@ fn check_file(
     let mut new_enum_values = enum_value_used_in_same_transaction::NewEnumValues::default();
     let mut statements = Vec::with_capacity(file.statements.len());
     for statement in &file.statements {
-        let mut class = classify(&file, statement);
+        let mut class = classify_without_concurrent_form(&file, statement);
         // An index on a table created earlier in this migration stays plain under
         // INDEX_CONCURRENT: nothing uses the table yet, and the migration stays atomic.
-        if class
+        if !class
             .table
             .as_ref()
             .is_some_and(|t| created.iter().any(|c| c.matches(t)))
         {
-            class.concurrent_sql = None;
+            class.concurrent_sql = crate::classify::concurrent_form(&statement.node);
         }
         if adds_enum_value_outside_transaction(&statement.node, config, schema) {
             class.transaction = TransactionMode::Autocommit;

@@ -171,7 +171,18 @@ pub struct Classification {
 }
 
 /// Classifies one statement of `file`.
-pub fn classify(_file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
+pub fn classify(file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
+    let mut class = classify_without_concurrent_form(file, stmt);
+    class.concurrent_sql = concurrent_form(&stmt.node);
+    class
+}
+
+/// [`classify`] without [`Classification::concurrent_sql`], which costs a clone of the tree
+/// and a deparse: the analysis computes it only for an index on a table that already exists.
+pub(crate) fn classify_without_concurrent_form(
+    _file: &ParsedFile,
+    stmt: &ParsedStatement,
+) -> Classification {
     use StatementKind as K;
     let rv = |r: &Option<protobuf::RangeVar>| r.as_ref().map(TableName::from_range_var);
     let mut transaction = TransactionMode::Transactional;
@@ -310,13 +321,12 @@ pub fn classify(_file: &ParsedFile, stmt: &ParsedStatement) -> Classification {
         }
         _ => (K::Other, None),
     };
-    let concurrent_sql = concurrent_form(&stmt.node);
     Classification {
         kind,
         transaction,
         table,
         object,
-        concurrent_sql,
+        concurrent_sql: None,
     }
 }
 
@@ -367,19 +377,25 @@ fn concurrently(stmt: &ParsedStatement) -> TransactionMode {
 }
 
 /// The concurrent form of a plain `CREATE INDEX` / `DROP INDEX` (one index), from its tree.
-fn concurrent_form(node: &NodeEnum) -> Option<String> {
-    let mut node = node.clone();
-    match &mut node {
-        NodeEnum::IndexStmt(s) if !s.concurrent && !s.idxname.is_empty() => s.concurrent = true,
-        NodeEnum::DropStmt(s)
-            if !s.concurrent
+pub(crate) fn concurrent_form(node: &NodeEnum) -> Option<String> {
+    let applies = match node {
+        NodeEnum::IndexStmt(s) => !s.concurrent && !s.idxname.is_empty(),
+        NodeEnum::DropStmt(s) => {
+            !s.concurrent
                 && s.remove_type == ObjectType::ObjectIndex as i32
                 && s.objects.len() == 1
                 // DROP INDEX CONCURRENTLY does not support CASCADE.
-                && s.behavior != protobuf::DropBehavior::DropCascade as i32 =>
-        {
-            s.concurrent = true
+                && s.behavior != protobuf::DropBehavior::DropCascade as i32
         }
+        _ => false,
+    };
+    if !applies {
+        return None;
+    }
+    let mut node = node.clone();
+    match &mut node {
+        NodeEnum::IndexStmt(s) => s.concurrent = true,
+        NodeEnum::DropStmt(s) => s.concurrent = true,
         _ => return None,
     }
     crate::pg::deparse(&node).ok()
