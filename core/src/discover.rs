@@ -66,7 +66,12 @@ pub fn discover(dir: &Path, display_dir: &str) -> (Vec<SourcePair>, Vec<Diagnost
                 let file_name = entry.file_name().to_string_lossy().into_owned();
                 // Follows symbolic links: a link to a folder is a folder, a link to a file
                 // is read as that file.
-                let is_dir = entry.path().is_dir();
+                // The entry's type comes with the listing; only a symbolic link costs a stat.
+                let is_dir = match entry.file_type() {
+                    Ok(t) if t.is_symlink() => entry.path().is_dir(),
+                    Ok(t) => t.is_dir(),
+                    Err(_) => entry.path().is_dir(),
+                };
                 names.push((file_name, entry.path(), is_dir));
             }
             Err(e) => diagnostics.push(Diagnostic::new(
