@@ -90,7 +90,7 @@ impl Reader {
             self.fail("a checksum")
         };
         self.at += 32;
-        hex(bytes)
+        crate::history::hex(bytes)
     }
 
     fn script(
@@ -159,7 +159,7 @@ impl Reader {
         Script {
             path: Cow::Owned(path),
             sql: Cow::Borrowed(text),
-            checksum: Cow::Owned(checksum(text)),
+            checksum: Cow::Owned(crate::history::file_checksum(text)),
             tokens_checksum: Cow::Owned(tokens_checksum),
             statements: Cow::Owned(statements),
         }
@@ -190,31 +190,6 @@ impl Lines {
             .map_or(0, |s| s.chars().count());
         (self.line + 1, column as u32 + 1)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    out
-}
-
-/// SHA-256 of a file's text with `\r\n` normalised to `\n`, lowercase hex: the same as
-/// `pgshift_core::checksum`, which the loader uses (tests/embedding.rs compares them).
-fn checksum(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    let mut rest = text.as_bytes();
-    while let Some(i) = rest.windows(2).position(|w| w == b"\r\n") {
-        hasher.update(&rest[..i]);
-        hasher.update(b"\n");
-        rest = &rest[i + 2..];
-    }
-    hasher.update(rest);
-    hex(&hasher.finalize())
 }
 
 /// The migrations of a table and its texts.
@@ -290,14 +265,5 @@ mod tests {
         assert_eq!(lines.position(text, 0), (1, 1));
         assert_eq!(lines.position(text, 8), (2, 5));
         assert_eq!(lines.position(text, text.len() - 1), (4, 1));
-    }
-
-    #[test]
-    fn checksum_normalises_crlf() {
-        assert_eq!(checksum("a\r\nb"), checksum("a\nb"));
-        assert_eq!(
-            checksum(""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
     }
 }

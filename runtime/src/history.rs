@@ -253,11 +253,7 @@ pub(crate) fn digest<'a>(entries: impl Iterator<Item = (i64, &'a str, RowState)>
         }
         hasher.update(format!("{version}:{checksum}:{}", state.as_str()).as_bytes());
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&hasher.finalize())
 }
 
 /// Rows of every `SELECT` in a simple-query response, in order.
@@ -328,11 +324,31 @@ pub(crate) fn encode_steps(script: &Script) -> String {
 }
 
 /// SHA-256 of a file's text with `\r\n` normalised to `\n`, lowercase hex: the checksum
-/// `pgshift-core` computes at compile time (repeated here: the runtime links no analysis).
+/// `pgshift-core` computes at compile time (repeated here: the runtime links no analysis;
+/// tests/embedding.rs compares the two). Streams the text, no copy: an embedded set hashes
+/// every file on first use.
 pub(crate) fn file_checksum(text: &str) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(text.replace("\r\n", "\n").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hasher = Sha256::new();
+    let mut rest = text.as_bytes();
+    while let Some(i) = rest.windows(2).position(|w| w == b"\r\n") {
+        hasher.update(&rest[..i]);
+        hasher.update(b"\n");
+        rest = &rest[i + 2..];
+    }
+    hasher.update(rest);
+    hex(&hasher.finalize())
+}
+
+/// `bytes` as lowercase hex digits.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// Rebuilds a script from a stored down SQL and its encoded statements, refusing anything that
@@ -387,4 +403,20 @@ pub(crate) fn decode_script(
         ));
     }
     Ok(Script::new(path, sql, checksum.to_string(), statements))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_checksum_normalises_crlf_only() {
+        assert_eq!(file_checksum("a\r\nb"), file_checksum("a\nb"));
+        assert_ne!(file_checksum("a\rb"), file_checksum("a\nb"));
+        assert_eq!(
+            file_checksum(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(hex(&[0, 0x0f, 0xa5, 0xff]), "000fa5ff");
+    }
 }

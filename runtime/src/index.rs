@@ -528,10 +528,7 @@ impl Definition {
         let stem = name_chars(&parts.join("_"));
 
         let digest = Sha256::digest(self.sql("").as_bytes());
-        let hash: String = digest[..HASH_DIGITS / 2]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hash = crate::history::hex(&digest[..HASH_DIGITS / 2]);
         // The stem is ASCII, so any byte offset is a character boundary.
         let room = MAX_IDENTIFIER_BYTES - HASH_DIGITS - 1;
         let stem = stem[..stem.len().min(room)].trim_end_matches('_');
