@@ -42,11 +42,31 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
         .filter(|column| !ctx.column_is_new(column))
         .map(|column| {
             let (offset, len) = ctx.locate("drop", &["column", "if", "exists"], column);
+            let views: Vec<String> = ctx
+                .class
+                .table
+                .as_ref()
+                .map(|t| {
+                    ctx.schema
+                        .views_reading(t, column)
+                        .map(|v| v.name.to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let views = if views.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; and view `{}` reads it: PostgreSQL refuses the drop (SQLSTATE 2BP01) unless `CASCADE`, \
+                     which drops the view too",
+                    views.join("`, `")
+                )
+            };
             Finding {
                 offset,
                 len,
                 message: format!(
-                    "dropping column `{column}` of table `{table}` breaks the release that is still running"
+                    "dropping column `{column}` of table `{table}` breaks the release that is still running{views}"
                 ),
                 help: format!(
                     "ship a release that no longer uses `{table}.{column}` first, then drop it in a later migration \
@@ -60,6 +80,24 @@ fn check(ctx: &Context<'_>) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::check;
+
+    #[test]
+    fn a_view_that_reads_the_column_is_named() {
+        use super::super::test_support::check_after;
+        let before = "CREATE TABLE cases (id int, title text, body text);\n\
+                      CREATE VIEW titles AS SELECT id, title FROM cases;";
+        let found = check_after(&RULE, before, "ALTER TABLE cases DROP COLUMN title;");
+        assert!(
+            found[0].1.message.ends_with(
+                "; and view `titles` reads it: PostgreSQL refuses the drop (SQLSTATE 2BP01) unless `CASCADE`, \
+                 which drops the view too"
+            ),
+            "{}",
+            found[0].1.message
+        );
+        let found = check_after(&RULE, before, "ALTER TABLE cases DROP COLUMN body;");
+        assert!(found[0].1.message.ends_with("still running"));
+    }
 
     #[test]
     fn a_column_added_in_the_same_migration_is_exempt() {
